@@ -1,0 +1,118 @@
+// The one place FlowEx reads its environment. Every variable, its default and its
+// meaning live in `variables`; README.md's configuration table is generated from the
+// same descriptions (`npm run config:table -w @flowex/config`).
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalUrl = z.url().optional();
+
+export const variables = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'test', 'production']).default('development'),
+    doc: '`production` turns off sandbox accounts, introspection and the landing page.',
+  },
+  FLOWEX_SANDBOX: {
+    schema: flag.optional(),
+    doc: 'Sandbox mode: demo/admin accounts and instant deposits. Default on, always off in production.',
+  },
+  DATABASE_URL: {
+    schema: optionalUrl,
+    doc: 'PostgreSQL URL. Unset: `npm start` runs an embedded PostgreSQL under `FLOWEX_DATA_DIR`.',
+  },
+  REDIS_URL: {
+    schema: optionalUrl,
+    doc: 'Redis URL. Set: services run as separate supervised processes over Redis. Unset: one process, in-process bus.',
+  },
+  FLOWEX_DATA_DIR: {
+    schema: z.string().min(1).default('.flowex'),
+    doc: 'Where the embedded PostgreSQL and generated development keys live.',
+  },
+  EMBEDDED_PG_PORT: { schema: port(54329), doc: 'Port of the embedded PostgreSQL.' },
+  LISTEN_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Interface every service binds to (`0.0.0.0` in containers).',
+  },
+  GATEWAY_PORT: { schema: port(8000), doc: 'Public GraphQL endpoint (HTTP and graphql-ws).' },
+  AUTH_PORT: { schema: port(8001), doc: 'Auth subgraph.' },
+  TRADING_PORT: { schema: port(8002), doc: 'Trading subgraph.' },
+  MARKET_DATA_PORT: { schema: port(8003), doc: 'Market-data subgraph.' },
+  WALLET_PORT: { schema: port(8004), doc: 'Wallet subgraph.' },
+  ENGINE_PORT: { schema: port(8005), doc: 'Matching engine health and metrics.' },
+  AUTH_URL: {
+    schema: optionalUrl,
+    doc: 'Auth subgraph URL for the gateway (default: local port).',
+  },
+  TRADING_URL: { schema: optionalUrl, doc: 'Trading subgraph URL for the gateway.' },
+  MARKET_DATA_URL: { schema: optionalUrl, doc: 'Market-data subgraph URL for the gateway.' },
+  WALLET_URL: { schema: optionalUrl, doc: 'Wallet subgraph URL for the gateway.' },
+  LOG_LEVEL: {
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    doc: 'pino log level for every service.',
+  },
+} as const;
+
+type Variables = typeof variables;
+type Raw = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
+
+export type Config = Omit<Raw, 'FLOWEX_SANDBOX'> & {
+  sandbox: boolean;
+  production: boolean;
+  subgraphUrls: { auth: string; trading: string; marketData: string; wallet: string };
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const envSchema = z.object(
+  Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, v.schema])) as {
+    [K in keyof Variables]: Variables[K]['schema'];
+  },
+);
+
+/** Validates `env`; a bad value fails with a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(variables)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const raw = parsed.data as Raw;
+  const production = raw.NODE_ENV === 'production';
+  if (production && raw.FLOWEX_SANDBOX === true) {
+    throw new ConfigError(
+      'Invalid configuration:\n  FLOWEX_SANDBOX: sandbox mode is never allowed in production',
+    );
+  }
+  const local = (p: number) => `http://127.0.0.1:${p}/graphql`;
+  const { FLOWEX_SANDBOX, ...rest } = raw;
+  return {
+    ...rest,
+    production,
+    sandbox: production ? false : (FLOWEX_SANDBOX ?? true),
+    subgraphUrls: {
+      auth: raw.AUTH_URL ?? local(raw.AUTH_PORT),
+      trading: raw.TRADING_URL ?? local(raw.TRADING_PORT),
+      marketData: raw.MARKET_DATA_URL ?? local(raw.MARKET_DATA_PORT),
+      wallet: raw.WALLET_URL ?? local(raw.WALLET_PORT),
+    },
+  };
+}
+
+/** Markdown table of every variable, for README.md. */
+export function configTable(): string {
+  const rows = Object.entries(variables).map(([name, v]) => {
+    const def = (v.schema as z.ZodType).safeParse(undefined);
+    const shown = def.success && def.data !== undefined ? `\`${String(def.data)}\`` : '—';
+    return `| \`${name}\` | ${shown} | ${v.doc} |`;
+  });
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configTable, loadConfig } from '../src/index.ts';
+
+describe('loadConfig', () => {
+  it('gives documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.GATEWAY_PORT).toBe(8000);
+    expect(config.TRADING_PORT).toBe(8002);
+    expect(config.sandbox).toBe(true);
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.subgraphUrls.trading).toBe('http://127.0.0.1:8002/graphql');
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({ GATEWAY_PORT: 'eighty' })).toThrow(/GATEWAY_PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
+  });
+
+  it('never allows sandbox mode in production', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).sandbox).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production', FLOWEX_SANDBOX: 'true' })).toThrow(
+      /FLOWEX_SANDBOX/,
+    );
+  });
+
+  it('documents every variable', () => {
+    expect(configTable()).toMatch(/\| `GATEWAY_PORT` \| `8000` \|/);
+  });
+});

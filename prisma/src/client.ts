@@ -1,0 +1,10 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/prisma/client.ts';
+
+export type Db = PrismaClient;
+
+/** One client per process and database; it owns a small `pg` pool. */
+export function createDb(connectionString: string, options: { poolSize?: number } = {}): Db {
+  const adapter = new PrismaPg({ connectionString, max: options.poolSize ?? 10 });
+  return new PrismaClient({ adapter });
+}
