@@ -8,3 +8,9 @@ export function createDb(connectionString: string, options: { poolSize?: number 
   const adapter = new PrismaPg({ connectionString, max: options.poolSize ?? 10 });
   return new PrismaClient({ adapter });
 }
+
+/** For /ready: true when the database answers a trivial query. */
+export async function databaseReachable(db: Db): Promise<boolean> {
+  await db.$queryRaw`SELECT 1`;
+  return true;
+}

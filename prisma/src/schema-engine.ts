@@ -15,6 +15,16 @@ export const schemaPath = join(prismaDir, 'schema.prisma');
 export const migrationsDir = join(prismaDir, 'migrations');
 
 type SchemaEngineModule = typeof import('@prisma/schema-engine-wasm');
+type WasmExports = Record<string, unknown>;
+// Node has WebAssembly; the ES lib typings we compile against do not declare it.
+const { WebAssembly } = globalThis as unknown as {
+  WebAssembly: {
+    instantiate(
+      bytes: Uint8Array,
+      imports: object,
+    ): Promise<{ instance: { exports: WasmExports } }>;
+  };
+};
 let engineModule: Promise<SchemaEngineModule> | undefined;
 
 /** Instantiates the WASM module by hand: Node cannot `import` a .wasm file. */
@@ -23,11 +33,11 @@ function loadEngineModule(): Promise<SchemaEngineModule> {
     const require = createRequire(import.meta.url);
     const bgPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bindings = (await import(bgPath)) as SchemaEngineModule & {
-      __wbg_set_wasm(exports: WebAssembly.Exports): void;
+      __wbg_set_wasm(exports: WasmExports): void;
     };
     const wasmBytes = readFileSync(join(dirname(bgPath), 'schema_engine_bg.wasm'));
     const { instance } = await WebAssembly.instantiate(wasmBytes, {
-      './schema_engine_bg.js': bindings as unknown as WebAssembly.ModuleImports,
+      './schema_engine_bg.js': bindings,
     });
     bindings.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();

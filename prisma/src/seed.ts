@@ -112,7 +112,7 @@ export async function seedDatabase(db: Db, options: SeedOptions): Promise<void> 
   });
   if (!options.sandbox) return;
 
-  const hashOptions = { type: argon2.argon2id, ...(options.argon2 ?? defaultArgon2) };
+  const hashOptions = { type: argon2.argon2id as 2, ...(options.argon2 ?? defaultArgon2) };
   for (const account of Object.values(SANDBOX_ACCOUNTS)) {
     if (await db.user.findUnique({ where: { email: account.email }, select: { id: true } }))
       continue;

@@ -1,0 +1,77 @@
+// Runs each service as its own child process with prefixed output, restarts one that
+// crashes (with backoff) and says so loudly; stops them all on request.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Logger } from '@flowex/server';
+
+interface Child {
+  name: string;
+  entry: string;
+  process?: ChildProcess;
+  restarts: number;
+  stopping: boolean;
+}
+
+const COLORS = [36, 33, 35, 32, 34, 31];
+const MAX_BACKOFF_MS = 10_000;
+
+export class Supervisor {
+  private readonly children: Child[] = [];
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly logger: Logger,
+  ) {}
+
+  start(name: string, entry: string): void {
+    const child: Child = { name, entry, restarts: 0, stopping: false };
+    this.children.push(child);
+    this.spawn(child);
+  }
+
+  private spawn(child: Child): void {
+    const color = COLORS[this.children.indexOf(child) % COLORS.length];
+    const prefix = `\x1b[${color}m${child.name.padEnd(11)}|\x1b[0m `;
+    const proc = spawn(process.execPath, ['--import', 'tsx', child.entry], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.process = proc;
+    for (const stream of [proc.stdout, proc.stderr]) {
+      createInterface({ input: stream }).on('line', (line) =>
+        process.stdout.write(`${prefix}${line}\n`),
+      );
+    }
+    proc.on('exit', (code, signal) => {
+      if (child.stopping) return;
+      child.restarts += 1;
+      const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** child.restarts);
+      this.logger.error(
+        { service: child.name, code, signal, restartInMs: delay },
+        `${child.name} crashed; restarting`,
+      );
+      setTimeout(() => {
+        if (!child.stopping) this.spawn(child);
+      }, delay);
+    });
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.children].reverse().map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            child.stopping = true;
+            const proc = child.process;
+            if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
+            const kill = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+            proc.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            proc.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,61 @@
+// Every FlowEx subgraph starts the same way: its schema.graphql plus resolvers become a
+// federation subgraph behind the shared HTTP front.
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { close, createGraphQLHttpServer, listen } from './http.ts';
+import type { Logger } from './logger.ts';
+
+export interface SubgraphOptions<TContext extends BaseContext> {
+  name: string;
+  schemaPath: string | URL;
+  resolvers: unknown;
+  port: number;
+  host: string;
+  production: boolean;
+  logger: Logger;
+  context: Parameters<typeof createGraphQLHttpServer<TContext>>[0]['context'];
+  ready?: () => Promise<boolean>;
+}
+
+export interface RunningService {
+  name: string;
+  url: string;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export async function startSubgraph<TContext extends BaseContext>(
+  options: SubgraphOptions<TContext>,
+): Promise<RunningService> {
+  const typeDefs = parse(readFileSync(options.schemaPath, 'utf8'));
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({
+      typeDefs,
+      resolvers: options.resolvers as never,
+    }),
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: !options.production,
+    logger: options.logger,
+  });
+  await apollo.start();
+  const server = createGraphQLHttpServer({
+    apollo,
+    context: options.context,
+    ...(options.ready ? { ready: options.ready } : {}),
+  });
+  const port = await listen(server, options.port, options.host);
+  const url = `http://${options.host}:${port}/graphql`;
+  options.logger.info({ url }, `${options.name} subgraph listening`);
+  return {
+    name: options.name,
+    url,
+    server,
+    async stop() {
+      await close(server);
+      await apollo.stop();
+    },
+  };
+}

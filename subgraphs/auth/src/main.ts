@@ -1,0 +1,27 @@
+// The auth subgraph.
+import { type Config, loadConfig } from '@flowex/config';
+import { createDb, type Db, databaseReachable } from '@flowex/db';
+import { createLogger, type RunningService, startSubgraph } from '@flowex/server';
+import type { Context } from './context.ts';
+import { resolvers } from './resolvers/index.ts';
+
+export async function startAuth(config: Config, db: Db): Promise<RunningService> {
+  return startSubgraph<Context>({
+    name: 'auth',
+    schemaPath: new URL('../schema.graphql', import.meta.url),
+    resolvers,
+    port: config.AUTH_PORT,
+    host: config.LISTEN_HOST,
+    production: config.production,
+    logger: createLogger('auth', config.LOG_LEVEL),
+    context: async () => ({ db }),
+    ready: () => databaseReachable(db),
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = loadConfig();
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required to run a subgraph alone');
+  const service = await startAuth(config, createDb(config.DATABASE_URL));
+  process.once('SIGTERM', () => void service.stop().then(() => process.exit(0)));
+}

@@ -1,0 +1,5 @@
+import { scalarResolvers } from '@flowex/schema';
+import type { Resolvers } from '../__generated__/resolvers.ts';
+import { User } from './User.ts';
+
+export const resolvers: Resolvers = { DateTime: scalarResolvers.DateTime, User };

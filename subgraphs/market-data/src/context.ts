@@ -1,0 +1,5 @@
+import type { Db } from '@flowex/db';
+
+export interface Context {
+  db: Db;
+}

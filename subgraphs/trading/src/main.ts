@@ -1,0 +1,27 @@
+// The trading subgraph: reference data (assets, markets) now; orders and fills next.
+import { type Config, loadConfig } from '@flowex/config';
+import { createDb, type Db, databaseReachable } from '@flowex/db';
+import { createLogger, type RunningService, startSubgraph } from '@flowex/server';
+import type { Context } from './context.ts';
+import { resolvers } from './resolvers/index.ts';
+
+export async function startTrading(config: Config, db: Db): Promise<RunningService> {
+  return startSubgraph<Context>({
+    name: 'trading',
+    schemaPath: new URL('../schema.graphql', import.meta.url),
+    resolvers,
+    port: config.TRADING_PORT,
+    host: config.LISTEN_HOST,
+    production: config.production,
+    logger: createLogger('trading', config.LOG_LEVEL),
+    context: async () => ({ db }),
+    ready: () => databaseReachable(db),
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = loadConfig();
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required to run a subgraph alone');
+  const service = await startTrading(config, createDb(config.DATABASE_URL));
+  process.once('SIGTERM', () => void service.stop().then(() => process.exit(0)));
+}

@@ -1,0 +1,7 @@
+import { scalarResolvers } from '@flowex/schema';
+import type { Resolvers } from '../__generated__/resolvers.ts';
+import { Asset } from './Asset.ts';
+import { Market } from './Market.ts';
+import { Query } from './Query.ts';
+
+export const resolvers: Resolvers = { ...scalarResolvers, Query, Market, Asset };
