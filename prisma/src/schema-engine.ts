@@ -1,14 +1,22 @@
 // Prisma's WebAssembly schema engine, driven over a `pg` connection. It is the same
 // engine `prisma migrate` uses (same `_prisma_migrations` bookkeeping), without the
 // native binary the CLI would download.
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  ColumnTypeEnum,
+  type SqlMigrationAwareDriverAdapterFactory,
+  type SqlQuery,
+  type SqlResultSet,
+} from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 
 export const prismaDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const schemaPath = join(prismaDir, 'schema.prisma');
@@ -26,6 +34,15 @@ const { WebAssembly } = globalThis as unknown as {
   };
 };
 let engineModule: Promise<SchemaEngineModule> | undefined;
+
+// The engine reports Rust panics through this global; without it a panic surfaces as a
+// TypeError that hides the real message.
+const panics = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(m: string): void } };
+panics.PRISMA_WASM_PANIC_REGISTRY ??= {
+  set_message(message: string) {
+    console.error(`schema engine panic: ${message}`);
+  },
+};
 
 /** Instantiates the WASM module by hand: Node cannot `import` a .wasm file. */
 function loadEngineModule(): Promise<SchemaEngineModule> {
@@ -51,13 +68,16 @@ export function readSchema(): string {
 }
 
 /**
- * The schema engine reads catalog columns of PostgreSQL's one-byte `"char"` type
- * (pg_class.relkind and friends), which @prisma/adapter-pg 7.10 refuses as an unsupported
- * native type. `"char"` arrives as text, so relabel it as text for this process only
- * (the migration tools; the application's Prisma clients never see catalog columns).
+ * @prisma/adapter-pg 7.10 refuses PostgreSQL's one-byte `"char"` type (OID 18), which the
+ * schema engine reads from the catalogs (pg_class.relkind, pg_constraint.contype). For the
+ * migration tools only, `"char"` columns are relabelled as text in `pg` (the value arrives
+ * as a one-letter string either way), and the one column the describer decodes as a
+ * character, `constraint_type`, is typed back as Character in the adapter's answer.
+ * The application's Prisma clients never read catalog columns and are unaffected.
  */
 const PG_CHAR_OID = 18;
 const PG_TEXT_OID = 25;
+const CHARACTER_COLUMNS = new Set(['constraint_type']);
 let charColumnsRelabelled = false;
 function relabelCharColumnsAsText(): void {
   if (charColumnsRelabelled) return;
@@ -81,13 +101,83 @@ function relabelCharColumnsAsText(): void {
   } as typeof pg.Client.prototype.query;
 }
 
+interface Queryable {
+  queryRaw(query: SqlQuery): Promise<SqlResultSet>;
+  startTransaction?(...args: unknown[]): Promise<Queryable>;
+}
+
+function typeCharacterColumns<T extends Queryable>(
+  queryable: T,
+  afterDispose?: () => Promise<void>,
+): T {
+  return new Proxy(queryable, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === 'dispose' && afterDispose) {
+        return async () => {
+          await (value as () => Promise<void>).call(target);
+          await afterDispose();
+        };
+      }
+      if (prop === 'queryRaw') {
+        return async (query: SqlQuery) => {
+          const result = await target.queryRaw(query);
+          result.columnNames.forEach((name, i) => {
+            if (CHARACTER_COLUMNS.has(name)) result.columnTypes[i] = ColumnTypeEnum.Character;
+          });
+          return result;
+        };
+      }
+      if (prop === 'startTransaction') {
+        return async (...args: unknown[]) =>
+          typeCharacterColumns(
+            await (value as (...a: unknown[]) => Promise<Queryable>).apply(target, args),
+          );
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function migrationAdapter(connectionString: string): SqlMigrationAwareDriverAdapterFactory {
+  // A parsed config, not `connectionString`: the adapter derives the shadow database's
+  // pool as `{ ...config, database }`, and pg lets a connection string override
+  // `database`, which would run the shadow migrations against the real database.
+  const config = parseIntoClientConfig(connectionString) as pg.PoolConfig;
+  const factory = new PrismaPg(config);
+  const admin = async (sql: string) => {
+    const client = new pg.Client(config);
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => typeCharacterColumns(await factory.connect()),
+    // The adapter's own shadow database is dropped while its pool still holds a
+    // connection, which fails; close the pool first, then drop.
+    async connectToShadowDb() {
+      const database = `prisma_migrate_shadow_db_${randomUUID()}`;
+      await admin(`CREATE DATABASE "${database}"`);
+      const shadow = await new PrismaPg({ ...config, database }).connect();
+      return typeCharacterColumns(shadow, () =>
+        admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
+      );
+    },
+  };
+}
+
 export async function openSchemaEngine(
   connectionString: string,
   log: (line: string) => void = () => {},
 ): Promise<SchemaEngine> {
   const { SchemaEngine } = await loadEngineModule();
   relabelCharColumnsAsText();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString }));
+  const adapter = bindMigrationAwareSqlAdapterFactory(migrationAdapter(connectionString));
   return SchemaEngine.new(
     { datamodels: [[schemaPath, readSchema()]] },
     (message: string) => log(message),

@@ -193,6 +193,8 @@ export class MatchingEngine {
       this.emitReject(orderId, userId, CommandKind.PLACE, reason);
       return;
     }
+    this.trLo = Number.POSITIVE_INFINITY;
+    this.trHi = 0;
     const market = isMarketType(type);
     if (market) tif = TimeInForce.IOC;
     const t = this.allocOrder();
@@ -348,6 +350,8 @@ export class MatchingEngine {
       return;
     }
     // remove, then re-enter as an incoming order
+    this.trLo = Number.POSITIVE_INFINITY;
+    this.trHi = 0;
     this.unlink(lv, s);
     this.lTotal[lv] = this.lTotal[lv]! - this.oVis[s]!;
     this.ids.delete(orderId);
@@ -616,7 +620,12 @@ export class MatchingEngine {
     else if (tif === TimeInForce.IOC) this.expireTaker(t, ExpireCode.IOC);
     else if (tif === TimeInForce.FOK) this.expireTaker(t, ExpireCode.FOK);
     else {
-      if (this.oFilled[t]! > filledBefore) this.emitUpdate(t, OrderStatus.PARTIALLY_FILLED);
+      if (this.oFilled[t]! > filledBefore) {
+        const rem = this.oRem[t]!;
+        const d = this.oDisp[t]!;
+        this.oVis[t] = d > 0 && d < rem ? d : rem;
+        this.emitUpdate(t, OrderStatus.PARTIALLY_FILLED);
+      }
       this.rest(t);
     }
   }
@@ -1126,7 +1135,10 @@ export class MatchingEngine {
     e[b + 7] = this.oQty[s]!;
     e[b + 8] = this.oFilled[s]!;
     e[b + 9] = meta & M_QUOTE || status === OrderStatus.FILLED ? 0 : this.oRem[s]!;
-    e[b + 10] = meta & M_QUOTE || status >= OrderStatus.FILLED ? 0 : this.oVis[s]!;
+    e[b + 10] =
+      meta & M_QUOTE || status === OrderStatus.FILLED || status === OrderStatus.CANCELED
+        ? 0
+        : this.oVis[s]!;
     e[b + 11] = 0;
   }
 

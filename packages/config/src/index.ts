@@ -48,6 +48,42 @@ export const variables = {
   TRADING_URL: { schema: optionalUrl, doc: 'Trading subgraph URL for the gateway.' },
   MARKET_DATA_URL: { schema: optionalUrl, doc: 'Market-data subgraph URL for the gateway.' },
   WALLET_URL: { schema: optionalUrl, doc: 'Wallet subgraph URL for the gateway.' },
+  JWKS_URL: {
+    schema: optionalUrl,
+    doc: 'Where the gateway and subgraphs fetch the access-token public keys (default: the auth subgraph).',
+  },
+  JWT_PRIVATE_KEY: {
+    schema: z.string().min(1).optional(),
+    doc: 'Ed25519 private key (PKCS#8 PEM) signing access tokens. Required in production; in development one is generated under `FLOWEX_DATA_DIR/keys`.',
+  },
+  ACCESS_TOKEN_TTL_SECONDS: {
+    schema: z.coerce.number().int().min(30).max(86_400).default(900),
+    doc: 'Access-token lifetime.',
+  },
+  REFRESH_TOKEN_TTL_DAYS: {
+    schema: z.coerce.number().int().min(1).max(365).default(30),
+    doc: 'Refresh-token (session) lifetime.',
+  },
+  TOTP_ENCRYPTION_KEY: {
+    schema: z.string().min(1).optional(),
+    doc: 'Base64 32-byte key encrypting TOTP secrets at rest. Required in production; generated under `FLOWEX_DATA_DIR/keys` in development.',
+  },
+  DEPOSIT_ADDRESS_SECRET: {
+    schema: z.string().min(16).optional(),
+    doc: 'Server secret deriving deposit addresses. Required in production; generated in development.',
+  },
+  ARGON2_MEMORY_KIB: {
+    schema: z.coerce.number().int().min(19_456).default(19_456),
+    doc: 'argon2id memory cost (KiB); OWASP minimum 19 MiB.',
+  },
+  ARGON2_TIME_COST: {
+    schema: z.coerce.number().int().min(2).default(2),
+    doc: 'argon2id iterations.',
+  },
+  ARGON2_PARALLELISM: {
+    schema: z.coerce.number().int().min(1).default(1),
+    doc: 'argon2id lanes.',
+  },
   LOG_LEVEL: {
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     doc: 'pino log level for every service.',
@@ -61,6 +97,7 @@ export type Config = Omit<Raw, 'FLOWEX_SANDBOX'> & {
   sandbox: boolean;
   production: boolean;
   subgraphUrls: { auth: string; trading: string; marketData: string; wallet: string };
+  jwksUrl: string;
 };
 
 export class ConfigError extends Error {
@@ -94,9 +131,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const local = (p: number) => `http://127.0.0.1:${p}/graphql`;
   const { FLOWEX_SANDBOX, ...rest } = raw;
+  if (production) {
+    const missing = (['JWT_PRIVATE_KEY', 'TOTP_ENCRYPTION_KEY', 'DEPOSIT_ADDRESS_SECRET'] as const)
+      .filter((k) => !raw[k])
+      .map((k) => `  ${k}: required when NODE_ENV=production`);
+    if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
+  }
   return {
     ...rest,
     production,
+    jwksUrl: raw.JWKS_URL ?? `http://127.0.0.1:${raw.AUTH_PORT}/.well-known/jwks.json`,
     sandbox: production ? false : (FLOWEX_SANDBOX ?? true),
     subgraphUrls: {
       auth: raw.AUTH_URL ?? local(raw.AUTH_PORT),

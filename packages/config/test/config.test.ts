@@ -18,10 +18,16 @@ describe('loadConfig', () => {
   });
 
   it('never allows sandbox mode in production', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).sandbox).toBe(false);
-    expect(() => loadConfig({ NODE_ENV: 'production', FLOWEX_SANDBOX: 'true' })).toThrow(
-      /FLOWEX_SANDBOX/,
-    );
+    const secrets = {
+      JWT_PRIVATE_KEY: 'pem',
+      TOTP_ENCRYPTION_KEY: 'key',
+      DEPOSIT_ADDRESS_SECRET: 'a-long-enough-secret',
+    };
+    expect(loadConfig({ NODE_ENV: 'production', ...secrets }).sandbox).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_PRIVATE_KEY/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', ...secrets, FLOWEX_SANDBOX: 'true' }),
+    ).toThrow(/FLOWEX_SANDBOX/);
   });
 
   it('documents every variable', () => {

@@ -1,3 +1,13 @@
 export { close, createGraphQLHttpServer, listen } from './http.ts';
+export {
+  createTokenVerifier,
+  type Identity,
+  InvalidTokenError,
+  type Role,
+  TOKEN_ALGORITHM,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  type TokenVerifier,
+} from './identity.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { type RunningService, type SubgraphOptions, startSubgraph } from './subgraph.ts';
