@@ -1,5 +1,6 @@
-import { loadWorkload, applyMessage, SCENARIOS } from '/work/main/engine/src/flash1/index.ts';
 import { MatchingEngine } from '/work/main/engine/src/core/engine.ts';
+import { applyMessage, loadWorkload, SCENARIOS } from '/work/main/engine/src/flash1/index.ts';
+
 for (const n of SCENARIOS) {
   const w = loadWorkload(n);
   let best = 0;

@@ -23,7 +23,13 @@ const place: fc.Arbitrary<Command> = fc
     userId: user,
     side: fc.constantFrom('BUY' as const, 'SELL' as const),
     type: fc.constantFrom(...TYPES),
-    tif: fc.constantFrom('GTC' as const, 'GTC' as const, 'GTC' as const, 'IOC' as const, 'FOK' as const),
+    tif: fc.constantFrom(
+      'GTC' as const,
+      'GTC' as const,
+      'GTC' as const,
+      'IOC' as const,
+      'FOK' as const,
+    ),
     price,
     stopPrice: price,
     quantity: fc.integer({ min: 1, max: 20 }),
@@ -99,4 +105,5 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: cancelAll, weight: 1 },
 );
 
-export const commands = (max = 120) => fc.array(command, { minLength: 1, maxLength: max, size: 'max' });
+export const commands = (max = 120) =>
+  fc.array(command, { minLength: 1, maxLength: max, size: 'max' });

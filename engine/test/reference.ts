@@ -29,7 +29,14 @@ interface Ord {
 const MAX = Number.MAX_SAFE_INTEGER;
 const isId = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 1;
 const isMarket = (t: string) => t === 'MARKET' || t === 'STOP_LOSS' || t === 'TAKE_PROFIT';
-const TYPES = ['LIMIT', 'MARKET', 'STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT'];
+const TYPES = [
+  'LIMIT',
+  'MARKET',
+  'STOP_LOSS',
+  'STOP_LOSS_LIMIT',
+  'TAKE_PROFIT',
+  'TAKE_PROFIT_LIMIT',
+];
 
 export class ReferenceMatcher {
   seq = 0;
@@ -263,7 +270,10 @@ export class ReferenceMatcher {
     const filledBefore = o.filled;
     if (isMarket(o.type)) {
       const bp = this.prices(opp)[0];
-      if (bp === undefined) return this.expired(o, 'NO_LIQUIDITY');
+      if (bp === undefined) {
+        this.expired(o, 'NO_LIQUIDITY');
+        return;
+      }
       const bps = BigInt(this.bps);
       const bound =
         o.side === 'BUY'
@@ -275,13 +285,13 @@ export class ReferenceMatcher {
         if (o.filled > 0) this.upd(o, 'FILLED');
         else this.expired(o, 'QUOTE_TOO_SMALL');
       } else
-        this.expired(
-          o,
-          r === 'PRICE' ? 'MARKET_PROTECTION' : r === 'EMPTY' ? 'NO_LIQUIDITY' : r,
-        );
+        this.expired(o, r === 'PRICE' ? 'MARKET_PROTECTION' : r === 'EMPTY' ? 'NO_LIQUIDITY' : r);
       return;
     }
-    if (o.tif === 'FOK' && !this.fok(o)) return this.expired(o, 'FOK');
+    if (o.tif === 'FOK' && !this.fok(o)) {
+      this.expired(o, 'FOK');
+      return;
+    }
     const r = this.match(o, o.price);
     if (o.remaining === 0) this.upd(o, 'FILLED');
     else if (r === 'STP_EXPIRE_TAKER' || r === 'STP_EXPIRE_BOTH') this.expired(o, r);
@@ -292,7 +302,8 @@ export class ReferenceMatcher {
       if (o.filled > filledBefore) this.upd(o, 'PARTIALLY_FILLED');
       const l = this.level(o.side, o.price);
       if (l.length > 0 && l.reduce((s, x) => s + x.visible, 0) + o.visible > MAX) {
-        return this.expired(o, 'LEVEL_CAPACITY');
+        this.expired(o, 'LEVEL_CAPACITY');
+        return;
       }
       o.ts = ++this.ts;
       this.book.push(o);

@@ -11,7 +11,10 @@ const config: CodegenConfig = {
         useIndexSignature: true,
         contextType: '../context.ts#Context',
         scalars: { Decimal: 'string', DateTime: 'Date' },
-        mappers: { User: '../data/users.ts#UserRow' },
+        mappers: {
+          User: '../data/users.ts#UserRow',
+          AuthPayload: '../domain/auth.ts#AuthPayloadResult',
+        },
         enumsAsTypes: true,
       },
     },

@@ -1,10 +1,5 @@
-import {
-  ORDER_TYPE_NAMES,
-  SIDE_NAMES,
-  STP_NAMES,
-  TIF_NAMES,
-} from './constants.ts';
-import { MatchingEngine } from './engine.ts';
+import { ORDER_TYPE_NAMES, SIDE_NAMES, STP_NAMES, TIF_NAMES } from './constants.ts';
+import type { MatchingEngine } from './engine.ts';
 import { decodeEvents, type EngineEvent } from './events.ts';
 import type { Command, PlaceOrder } from './types.ts';
 

@@ -61,7 +61,9 @@ function num(x: unknown): number {
   return typeof x === 'number' && Number.isFinite(x) ? x : 0;
 }
 function isMarketType(type: number): boolean {
-  return type === OrderType.MARKET || type === OrderType.STOP_LOSS || type === OrderType.TAKE_PROFIT;
+  return (
+    type === OrderType.MARKET || type === OrderType.STOP_LOSS || type === OrderType.TAKE_PROFIT
+  );
 }
 
 /**
@@ -423,7 +425,7 @@ export class MatchingEngine {
 
   /** Approximate bytes of engine memory per order slot (pool + id index). */
   bytesPerOrderSlot(): number {
-    return 9 * 8 + 4 * 4 + (this.ids.bytes() / this.ocap) | 0;
+    return (9 * 8 + 4 * 4 + this.ids.bytes() / this.ocap) | 0;
   }
 
   // =====================================================================================
@@ -728,7 +730,7 @@ export class MatchingEngine {
           continue;
         }
         let vis = oVis[m]!;
-        let q = vis < rem ? vis : rem;
+        let q = Math.min(vis, rem);
         if (quote) {
           const aff = this.budget / pBig;
           if (aff < BigInt(q)) q = Number(aff);
@@ -771,7 +773,7 @@ export class MatchingEngine {
         if (mRem > 0) {
           // iceberg refresh: new slice to the back of the level
           const d = this.oDisp[m]!;
-          const nv = d < mRem ? d : mRem;
+          const nv = Math.min(d, mRem);
           if (total + nv > MAX_SAFE) {
             oVis[m] = 0;
             this.unlink(lv, m);
@@ -865,7 +867,9 @@ export class MatchingEngine {
     const h = this.heaps[side]!;
     if (h.size > 2 * tbl.size + 64) {
       h.clear();
-      tbl.forEach((price) => h.push(side === BUY ? -price : price));
+      tbl.forEach((price) => {
+        h.push(side === BUY ? -price : price);
+      });
     } else h.push(side === BUY ? -p : p);
     const b = this.best[side]!;
     if (b < 0 || (side === BUY ? p > this.lPrice[b]! : p < this.lPrice[b]!)) this.best[side] = lv;
@@ -1100,7 +1104,8 @@ export class MatchingEngine {
   private ev(type: number): number {
     const n = this.eventCount;
     const b = n * EVENT_STRIDE;
-    if (b + EVENT_STRIDE > this.events.length) this.events = grow64(this.events, this.events.length * 2);
+    if (b + EVENT_STRIDE > this.events.length)
+      this.events = grow64(this.events, this.events.length * 2);
     const e = this.events;
     e[b] = type;
     e[b + 1] = ++this.seq;

@@ -3,7 +3,8 @@
 // same descriptions (`npm run config:table -w @flowex/config`).
 import { z } from 'zod';
 
-const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+// Port 0 means "any free port" (tests).
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');

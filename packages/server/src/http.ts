@@ -11,7 +11,11 @@ export interface HttpOptions<TContext extends BaseContext> {
   /** Extra readiness check (database reachable, …); throws or returns false when not ready. */
   ready?: () => Promise<boolean>;
   maxBodyBytes?: number;
+  /** Extra plain-HTTP routes by exact path (e.g. `/.well-known/jwks.json`). */
+  routes?: Record<string, HttpRoute>;
 }
+
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 const DEFAULT_MAX_BODY = 1 << 20;
 
@@ -34,6 +38,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       const ok = await (options.ready?.() ?? Promise.resolve(true)).catch(() => false);
       return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' });
     }
+    const route = options.routes?.[url.pathname];
+    if (route) return route(req, res);
     if (url.pathname !== '/graphql' && url.pathname !== '/') {
       return sendJson(res, 404, { error: 'not found' });
     }

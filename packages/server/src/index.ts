@@ -11,3 +11,5 @@ export {
 } from './identity.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { type RunningService, type SubgraphOptions, startSubgraph } from './subgraph.ts';
+export { type DevSecretOptions, devSecret } from './dev-secrets.ts';
+export type { HttpRoute } from './http.ts';

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
-import { close, createGraphQLHttpServer, listen } from './http.ts';
+import { type GraphQLSchema, parse } from 'graphql';
+import { close, createGraphQLHttpServer, type HttpOptions, listen } from './http.ts';
 import type { Logger } from './logger.ts';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -18,6 +18,10 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   logger: Logger;
   context: Parameters<typeof createGraphQLHttpServer<TContext>>[0]['context'];
   ready?: () => Promise<boolean>;
+  /** Extra plain-HTTP routes served next to /graphql. */
+  routes?: HttpOptions<TContext>['routes'];
+  /** Called with the built schema and HTTP server before listening (WebSocket transports). */
+  attach?: (server: Server, schema: GraphQLSchema) => (() => Promise<void>) | undefined;
 }
 
 export interface RunningService {
@@ -31,11 +35,12 @@ export async function startSubgraph<TContext extends BaseContext>(
   options: SubgraphOptions<TContext>,
 ): Promise<RunningService> {
   const typeDefs = parse(readFileSync(options.schemaPath, 'utf8'));
+  const schema = buildSubgraphSchema({
+    typeDefs,
+    resolvers: options.resolvers as never,
+  });
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({
-      typeDefs,
-      resolvers: options.resolvers as never,
-    }),
+    schema,
     introspection: !options.production,
     includeStacktraceInErrorResponses: !options.production,
     logger: options.logger,
@@ -45,7 +50,9 @@ export async function startSubgraph<TContext extends BaseContext>(
     apollo,
     context: options.context,
     ...(options.ready ? { ready: options.ready } : {}),
+    ...(options.routes ? { routes: options.routes } : {}),
   });
+  const detach = options.attach?.(server, schema);
   const port = await listen(server, options.port, options.host);
   const url = `http://${options.host}:${port}/graphql`;
   options.logger.info({ url }, `${options.name} subgraph listening`);
@@ -54,6 +61,7 @@ export async function startSubgraph<TContext extends BaseContext>(
     url,
     server,
     async stop() {
+      await detach?.();
       await close(server);
       await apollo.stop();
     },

@@ -1,0 +1,71 @@
+// Starts the platform exactly as `npm start` does (startPlatform), on a fresh test
+// database and free ports, for journeys that go through the gateway only.
+import { createServer } from 'node:net';
+import { loadConfig } from '@flowex/config';
+import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
+import { createLogger } from '@flowex/server';
+import { type Platform, startPlatform } from '@flowex/start';
+
+export interface TestPlatform extends Platform {
+  database: TestDatabase;
+  graphql<T = unknown>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestPlatform(
+  options: { redisUrl?: string; env?: Record<string, string> } = {},
+): Promise<TestPlatform> {
+  const database = await createTestDatabase('platform');
+  // In-process services can take any free port; separate processes need them fixed up front.
+  const ports = options.redisUrl
+    ? await Promise.all([0, 1, 2, 3, 4, 5].map(() => freePort()))
+    : [0, 0, 0, 0, 0, 0];
+  const env = {
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: database.url,
+    GATEWAY_PORT: String(ports[0]),
+    AUTH_PORT: String(ports[1]),
+    TRADING_PORT: String(ports[2]),
+    MARKET_DATA_PORT: String(ports[3]),
+    WALLET_PORT: String(ports[4]),
+    ENGINE_PORT: String(ports[5]),
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
+  };
+  if (options.redisUrl) Object.assign(process.env, env); // children inherit the environment
+  const config = loadConfig({ ...process.env, ...env });
+  const platform = await startPlatform(config, database.url, createLogger('test', 'warn'));
+  return {
+    ...platform,
+    database,
+    async stop() {
+      await platform.stop();
+      await database.drop();
+    },
+    async graphql(query, variables, token) {
+      const res = await fetch(platform.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return res.json() as never;
+    },
+  };
+}
