@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { type GraphQLSchema, parse } from 'graphql';
 import { close, createGraphQLHttpServer, type HttpOptions, listen } from './http.ts';
@@ -44,6 +45,8 @@ export async function startSubgraph<TContext extends BaseContext>(
     introspection: !options.production,
     includeStacktraceInErrorResponses: !options.production,
     logger: options.logger,
+    // Traces go to our own metrics, not into every response to the gateway.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   const server = createGraphQLHttpServer({
