@@ -16,10 +16,46 @@ describe('reference data through the gateway', () => {
     );
     expect(errors).toBeUndefined();
     expect(data?.markets).toEqual([
-      { symbol: 'BTC-USDT', tickSize: '0.01', lotSize: '0.00001', minNotional: '5', makerFeeRate: '0.001', status: 'TRADING', baseAsset: { code: 'BTC' }, quoteAsset: { code: 'USDT', decimals: 6 } },
-      { symbol: 'ETH-BTC', tickSize: '0.00001', lotSize: '0.0001', minNotional: '0.0001', makerFeeRate: '0.001', status: 'TRADING', baseAsset: { code: 'ETH' }, quoteAsset: { code: 'BTC', decimals: 8 } },
-      { symbol: 'ETH-USDT', tickSize: '0.01', lotSize: '0.0001', minNotional: '5', makerFeeRate: '0.001', status: 'TRADING', baseAsset: { code: 'ETH' }, quoteAsset: { code: 'USDT', decimals: 6 } },
-      { symbol: 'SOL-USDT', tickSize: '0.01', lotSize: '0.01', minNotional: '5', makerFeeRate: '0.001', status: 'TRADING', baseAsset: { code: 'SOL' }, quoteAsset: { code: 'USDT', decimals: 6 } },
+      {
+        symbol: 'BTC-USDT',
+        tickSize: '0.01',
+        lotSize: '0.00001',
+        minNotional: '5',
+        makerFeeRate: '0.001',
+        status: 'TRADING',
+        baseAsset: { code: 'BTC' },
+        quoteAsset: { code: 'USDT', decimals: 6 },
+      },
+      {
+        symbol: 'ETH-BTC',
+        tickSize: '0.00001',
+        lotSize: '0.0001',
+        minNotional: '0.0001',
+        makerFeeRate: '0.001',
+        status: 'TRADING',
+        baseAsset: { code: 'ETH' },
+        quoteAsset: { code: 'BTC', decimals: 8 },
+      },
+      {
+        symbol: 'ETH-USDT',
+        tickSize: '0.01',
+        lotSize: '0.0001',
+        minNotional: '5',
+        makerFeeRate: '0.001',
+        status: 'TRADING',
+        baseAsset: { code: 'ETH' },
+        quoteAsset: { code: 'USDT', decimals: 6 },
+      },
+      {
+        symbol: 'SOL-USDT',
+        tickSize: '0.01',
+        lotSize: '0.01',
+        minNotional: '5',
+        makerFeeRate: '0.001',
+        status: 'TRADING',
+        baseAsset: { code: 'SOL' },
+        quoteAsset: { code: 'USDT', decimals: 6 },
+      },
     ]);
   });
 
@@ -29,7 +65,10 @@ describe('reference data through the gateway', () => {
     );
     expect(byQuote.data?.markets.map((m) => m.symbol)).toEqual(['ETH-BTC']);
 
-    await platform.database.db.market.update({ where: { symbol: 'SOL-USDT' }, data: { status: 'HALTED' } });
+    await platform.database.db.market.update({
+      where: { symbol: 'SOL-USDT' },
+      data: { status: 'HALTED' },
+    });
     const halted = await platform.graphql<{ markets: { symbol: string }[] }>(
       '{ markets(status: HALTED) { symbol } }',
     );
@@ -45,7 +84,9 @@ describe('reference data through the gateway', () => {
       '{ market(symbol: "eth-usdt") { symbol } }',
     );
     expect(found.data?.market).toEqual({ symbol: 'ETH-USDT' });
-    const missing = await platform.graphql<{ market: unknown }>('{ market(symbol: "DOGE-USDT") { symbol } }');
+    const missing = await platform.graphql<{ market: unknown }>(
+      '{ market(symbol: "DOGE-USDT") { symbol } }',
+    );
     expect(missing.errors).toBeUndefined();
     expect(missing.data?.market).toBeNull();
   });
@@ -90,14 +131,22 @@ describe('seed', () => {
     await seedDatabase(db, { sandbox: true });
     expect(await count()).toEqual(before);
 
-    const demo = await db.user.findUniqueOrThrow({ where: { email: 'demo@flowex.com' }, include: { balances: true } });
-    expect(Object.fromEntries(demo.balances.map((b) => [b.assetCode, b.available.toFixed()]))).toEqual({
+    const demo = await db.user.findUniqueOrThrow({
+      where: { email: 'demo@flowex.com' },
+      include: { balances: true },
+    });
+    expect(
+      Object.fromEntries(demo.balances.map((b) => [b.assetCode, b.available.toFixed()])),
+    ).toEqual({
       BTC: '10',
       ETH: '100',
       SOL: '1000',
       USDT: '1000000',
     });
-    const journals = await db.ledgerEntry.groupBy({ by: ['journalId', 'assetCode'], _sum: { amount: true } });
+    const journals = await db.ledgerEntry.groupBy({
+      by: ['journalId', 'assetCode'],
+      _sum: { amount: true },
+    });
     expect(journals.every((j) => j._sum.amount?.isZero())).toBe(true);
     const admin = await db.user.findUniqueOrThrow({ where: { email: 'admin@flowex.com' } });
     expect(admin.roles).toEqual(['ADMIN']);

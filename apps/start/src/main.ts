@@ -6,6 +6,9 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgre
 import { type Platform, startPlatform } from './platform.ts';
 
 const startedAt = performance.now();
+// Readable logs for a person at a terminal; JSON lines otherwise (and in production).
+if (process.stdout.isTTY && process.env.NODE_ENV !== 'production')
+  process.env.LOG_FORMAT ??= 'pretty';
 let config: Config;
 try {
   config = loadConfig();

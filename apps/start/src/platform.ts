@@ -11,6 +11,8 @@ export interface Platform {
   /** The gateway's GraphQL endpoint. */
   url: string;
   mode: 'in-process' | 'supervised';
+  /** Present in supervised mode: the child processes. */
+  supervisor?: Supervisor;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function startPlatform(
       await supervisor.stopAll();
       throw error;
     }
-    return { url, mode: 'supervised', stop: () => supervisor.stopAll() };
+    return { url, mode: 'supervised', supervisor, stop: () => supervisor.stopAll() };
   }
   return startInProcess(config, db, logger);
 }
@@ -52,7 +54,9 @@ async function startInProcess(config: Config, db: Db, logger: Logger): Promise<P
   const running: RunningService[] = [];
   const stop = async () => {
     for (const service of running.reverse()) {
-      await service.stop().catch((err: unknown) => logger.error({ err }, `stopping ${service.name}`));
+      await service
+        .stop()
+        .catch((err: unknown) => logger.error({ err }, `stopping ${service.name}`));
     }
     await db.$disconnect();
   };

@@ -17,6 +17,8 @@ const MAX_BACKOFF_MS = 10_000;
 
 export class Supervisor {
   private readonly children: Child[] = [];
+  /** Every unexpected exit, in order: what the operator (and the tests) can inspect. */
+  readonly crashes: { name: string; code: number | null; signal: NodeJS.Signals | null }[] = [];
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -47,13 +49,19 @@ export class Supervisor {
       child.restarts += 1;
       const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** child.restarts);
       this.logger.error(
-        { service: child.name, code, signal, restartInMs: delay },
+        { child: child.name, code, signal, restartInMs: delay },
         `${child.name} crashed; restarting`,
       );
+      this.crashes.push({ name: child.name, code, signal });
       setTimeout(() => {
         if (!child.stopping) this.spawn(child);
       }, delay);
     });
+  }
+
+  /** The running children's process ids, by service name. */
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries(this.children.map((c) => [c.name, c.process?.pid]));
   }
 
   async stopAll(): Promise<void> {
