@@ -1,3 +1,13 @@
+export {
+  type Caller,
+  clientIp,
+  identify,
+  optionalIdentity,
+  requireIdentity,
+  requireRole,
+} from './caller.ts';
+export { type DevSecretOptions, devSecret } from './dev-secrets.ts';
+export type { HttpRoute } from './http.ts';
 export { close, createGraphQLHttpServer, listen } from './http.ts';
 export {
   createTokenVerifier,
@@ -11,5 +21,3 @@ export {
 } from './identity.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { type RunningService, type SubgraphOptions, startSubgraph } from './subgraph.ts';
-export { type DevSecretOptions, devSecret } from './dev-secrets.ts';
-export type { HttpRoute } from './http.ts';

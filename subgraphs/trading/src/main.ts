@@ -1,11 +1,19 @@
-// The trading subgraph: reference data (assets, markets) now; orders and fills next.
+// The trading subgraph: reference data (assets, markets) and their administration.
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
-import { createLogger, type RunningService, startSubgraph } from '@flowex/server';
+import {
+  clientIp,
+  createLogger,
+  createTokenVerifier,
+  identify,
+  type RunningService,
+  startSubgraph,
+} from '@flowex/server';
 import type { Context } from './context.ts';
 import { resolvers } from './resolvers/index.ts';
 
 export async function startTrading(config: Config, db: Db): Promise<RunningService> {
+  const verifier = createTokenVerifier(config.jwksUrl);
   return startSubgraph<Context>({
     name: 'trading',
     schemaPath: new URL('../schema.graphql', import.meta.url),
@@ -14,7 +22,7 @@ export async function startTrading(config: Config, db: Db): Promise<RunningServi
     host: config.LISTEN_HOST,
     production: config.production,
     logger: createLogger('trading', config.LOG_LEVEL),
-    context: async () => ({ db }),
+    context: async (req) => ({ db, ip: clientIp(req), ...(await identify(verifier, req)) }),
     ready: () => databaseReachable(db),
   });
 }

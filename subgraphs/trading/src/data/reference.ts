@@ -1,6 +1,6 @@
 // Assets and markets as stored. Markets always come with both assets so that
 // `markets { baseAsset { code } }` is one query, not one per market.
-import type { Asset, Db, Market, MarketStatus } from '@flowex/db';
+import type { Asset, Db, Market, MarketStatus, Prisma } from '@flowex/db';
 
 export type AssetRow = Asset;
 export type MarketRow = Market & { baseAsset: Asset; quoteAsset: Asset };
@@ -31,4 +31,19 @@ export function listMarkets(
 
 export function findMarket(db: Db, symbol: string): Promise<MarketRow | null> {
   return db.market.findUnique({ where: { symbol }, include: withAssets });
+}
+
+export function insertMarket(
+  db: Db | Prisma.TransactionClient,
+  data: Prisma.MarketUncheckedCreateInput,
+) {
+  return db.market.create({ data, include: withAssets });
+}
+
+export function updateMarketStatus(
+  db: Db | Prisma.TransactionClient,
+  symbol: string,
+  status: MarketStatus,
+) {
+  return db.market.update({ where: { symbol }, data: { status }, include: withAssets });
 }
