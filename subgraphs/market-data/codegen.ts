@@ -10,8 +10,16 @@ const config: CodegenConfig = {
         useTypeImports: true,
         useIndexSignature: true,
         contextType: '../context.ts#Context',
-        scalars: { Decimal: 'string', DateTime: 'Date' },
-        mappers: { Trade: '../data/trades.ts#TradeRow' },
+        scalars: {
+          Decimal: { input: 'string', output: "string | import('@flowex/db').Prisma.Decimal" },
+          DateTime: 'Date',
+        },
+        mappers: {
+          Trade: '../data/trades.ts#TradeRow',
+          Ticker: '../data/tickers.ts#TickerRow',
+          Candle: '../data/candles.ts#CandleRow',
+          Market: '../data/tickers.ts#MarketRef',
+        },
         enumsAsTypes: true,
       },
     },

@@ -10,7 +10,10 @@ const config: CodegenConfig = {
         useTypeImports: true,
         useIndexSignature: true,
         contextType: '../context.ts#Context',
-        scalars: { Decimal: 'string', DateTime: 'Date' },
+        scalars: {
+          Decimal: { input: 'string', output: "string | import('@flowex/db').Prisma.Decimal" },
+          DateTime: 'Date',
+        },
         mappers: {
           Asset: '../data/reference.ts#AssetRow',
           Market: '../data/reference.ts#MarketRow',

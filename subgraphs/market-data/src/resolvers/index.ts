@@ -1,6 +1,9 @@
 import { scalarResolvers } from '@flowex/schema';
 import type { Resolvers } from '../__generated__/resolvers.ts';
+import { Candle } from './Candle.ts';
+import { Market } from './Market.ts';
 import { Query } from './Query.ts';
+import { Ticker } from './Ticker.ts';
 import { Trade } from './Trade.ts';
 
-export const resolvers: Resolvers = { ...scalarResolvers, Query, Trade };
+export const resolvers: Resolvers = { ...scalarResolvers, Query, Trade, Ticker, Candle, Market };

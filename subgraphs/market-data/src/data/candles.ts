@@ -1,0 +1,28 @@
+import type { Candle, CandleInterval, Db } from '@flowex/db';
+
+export type CandleRow = Candle;
+
+export function findCandles(
+  db: Db,
+  query: {
+    market: string;
+    interval: CandleInterval;
+    from: Date | null;
+    to: Date | null;
+    limit: number;
+  },
+): Promise<CandleRow[]> {
+  const openTime = {
+    ...(query.from ? { gte: query.from } : {}),
+    ...(query.to ? { lte: query.to } : {}),
+  };
+  // Without `from`, the latest `limit` candles; returned oldest first either way.
+  const newestFirst = !query.from;
+  return db.candle
+    .findMany({
+      where: { marketSymbol: query.market, interval: query.interval, openTime },
+      orderBy: { openTime: newestFirst ? 'desc' : 'asc' },
+      take: query.limit,
+    })
+    .then((rows) => (newestFirst ? rows.reverse() : rows));
+}

@@ -1,0 +1,7 @@
+import type { MarketResolvers } from '../__generated__/resolvers.ts';
+import { ticker } from '../domain/market-data.ts';
+
+export const Market: MarketResolvers = {
+  __resolveReference: (ref) => ({ symbol: ref.symbol }),
+  ticker: (market, _args, { db }) => ticker(db, market.symbol),
+};
