@@ -22,7 +22,12 @@ export async function startTrading(config: Config, db: Db): Promise<RunningServi
     host: config.LISTEN_HOST,
     production: config.production,
     logger: createLogger('trading', config.LOG_LEVEL),
-    context: async (req) => ({ db, ip: clientIp(req), ...(await identify(verifier, req)) }),
+    context: async (req) => ({
+      db,
+      ip: clientIp(req),
+      markets: new Map(),
+      ...(await identify(verifier, req)),
+    }),
     ready: () => databaseReachable(db),
   });
 }

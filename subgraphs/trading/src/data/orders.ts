@@ -1,0 +1,72 @@
+// The caller's orders and fills as stored; every query is scoped to one user id.
+import type { Db, Fill, Order, OrderStatus } from '@flowex/db';
+
+export type OrderRow = Order;
+export type FillRow = Fill;
+export interface UserRef {
+  id: string;
+}
+
+/** Statuses that hold funds and can still change. */
+export const OPEN_STATUSES: OrderStatus[] = [
+  'ACCEPTED',
+  'PENDING_TRIGGER',
+  'NEW',
+  'PARTIALLY_FILLED',
+];
+
+export function findUserOrder(db: Db, userId: string, id: bigint): Promise<OrderRow | null> {
+  return db.order.findFirst({ where: { id, userId } });
+}
+
+export function listUserOrders(
+  db: Db,
+  userId: string,
+  filter: { market?: string; statuses?: OrderStatus[]; beforeId?: bigint; take: number },
+): Promise<OrderRow[]> {
+  return db.order.findMany({
+    where: {
+      userId,
+      ...(filter.market ? { marketSymbol: filter.market } : {}),
+      ...(filter.statuses ? { status: { in: filter.statuses } } : {}),
+      ...(filter.beforeId !== undefined ? { id: { lt: filter.beforeId } } : {}),
+    },
+    orderBy: { id: 'desc' },
+    take: filter.take,
+  });
+}
+
+export function listUserFills(
+  db: Db,
+  userId: string,
+  filter: { market?: string; beforeId?: bigint; take: number },
+): Promise<FillRow[]> {
+  return db.fill.findMany({
+    where: {
+      userId,
+      ...(filter.market ? { marketSymbol: filter.market } : {}),
+      ...(filter.beforeId !== undefined ? { id: { lt: filter.beforeId } } : {}),
+    },
+    orderBy: { id: 'desc' },
+    take: filter.take,
+  });
+}
+
+export function fillsOfOrder(db: Db, orderId: bigint): Promise<FillRow[]> {
+  return db.fill.findMany({ where: { orderId }, orderBy: { id: 'asc' } });
+}
+
+/** All of a user's fills, oldest first: the history positions are computed from. */
+export function userFillHistory(db: Db, userId: string): Promise<FillRow[]> {
+  return db.fill.findMany({ where: { userId }, orderBy: [{ executedAt: 'asc' }, { id: 'asc' }] });
+}
+
+export async function lastPrices(db: Db, markets: string[]): Promise<Map<string, Order['price']>> {
+  const rows = await db.trade.findMany({
+    where: { marketSymbol: { in: markets } },
+    distinct: ['marketSymbol'],
+    orderBy: [{ marketSymbol: 'asc' }, { engineSeq: 'desc' }],
+    select: { marketSymbol: true, price: true },
+  });
+  return new Map(rows.map((r) => [r.marketSymbol, r.price]));
+}

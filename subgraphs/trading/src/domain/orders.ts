@@ -1,0 +1,117 @@
+// Reading the caller's orders and fills. Every lookup is scoped to the caller: another
+// user's order id is simply not found, never revealing that it exists.
+import type { Db, OrderStatus } from '@flowex/db';
+import { DomainError, decodeCursor, ErrorCode, pageSize, toConnection } from '@flowex/schema';
+import type { Identity } from '@flowex/server';
+import {
+  findUserOrder,
+  lastPrices,
+  listUserFills,
+  listUserOrders,
+  OPEN_STATUSES,
+  type OrderRow,
+  userFillHistory,
+} from '../data/orders.ts';
+import { computePositions } from './positions.ts';
+import { normaliseCode } from './reference.ts';
+
+type ApiStatus =
+  | 'PENDING_TRIGGER'
+  | 'NEW'
+  | 'PARTIALLY_FILLED'
+  | 'FILLED'
+  | 'CANCELED'
+  | 'REJECTED'
+  | 'EXPIRED';
+
+/** Stored → public status: an order accepted but not yet matched is NEW to its owner. */
+export const publicStatus = (status: OrderStatus): ApiStatus =>
+  status === 'ACCEPTED' ? 'NEW' : status;
+
+const storedStatuses = (statuses: ApiStatus[]): OrderStatus[] =>
+  statuses.flatMap((s): OrderStatus[] => (s === 'NEW' ? ['ACCEPTED', 'NEW'] : [s]));
+
+/** A numeric order id, or null for anything that cannot be one (then: not found). */
+export function parseOrderId(id: string): bigint | null {
+  return /^[1-9]\d{0,18}$/.test(id) ? BigInt(id) : null;
+}
+
+function parseCursorId(after: string | null | undefined): bigint | undefined {
+  const key = decodeCursor(after);
+  if (key === null) return undefined;
+  const id = parseOrderId(key);
+  if (id === null)
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'after is not a cursor from this list', {
+      field: 'after',
+    });
+  return id;
+}
+
+export async function order(db: Db, caller: Identity, id: string) {
+  const orderId = parseOrderId(id);
+  return orderId === null ? null : findUserOrder(db, caller.userId, orderId);
+}
+
+export async function myOrders(
+  db: Db,
+  caller: Identity,
+  args: {
+    market?: string | null;
+    status?: ApiStatus[] | null;
+    first?: number | null;
+    after?: string | null;
+  },
+) {
+  const { first, take } = pageSize(args.first);
+  const rows = await listUserOrders(db, caller.userId, {
+    ...(args.market ? { market: normaliseCode(args.market) } : {}),
+    ...(args.status?.length ? { statuses: storedStatuses(args.status) } : {}),
+    ...withBefore(parseCursorId(args.after)),
+    take,
+  });
+  return toConnection(rows, first, (o) => o.id.toString());
+}
+
+export async function myFills(
+  db: Db,
+  caller: Identity,
+  args: { market?: string | null; first?: number | null; after?: string | null },
+) {
+  const { first, take } = pageSize(args.first);
+  const rows = await listUserFills(db, caller.userId, {
+    ...(args.market ? { market: normaliseCode(args.market) } : {}),
+    ...withBefore(parseCursorId(args.after)),
+    take,
+  });
+  return toConnection(rows, first, (f) => f.id.toString());
+}
+
+const withBefore = (beforeId: bigint | undefined) => (beforeId === undefined ? {} : { beforeId });
+
+export async function openOrders(db: Db, caller: Identity, userId: string, market?: string | null) {
+  if (caller.userId !== userId) {
+    throw new DomainError(ErrorCode.FORBIDDEN, 'Only the account itself can see its open orders.');
+  }
+  return listUserOrders(db, userId, {
+    ...(market ? { market: normaliseCode(market) } : {}),
+    statuses: OPEN_STATUSES,
+    take: 1000,
+  });
+}
+
+export async function positions(db: Db, caller: Identity) {
+  const fills = await userFillHistory(db, caller.userId);
+  const markets = [...new Set(fills.map((f) => f.marketSymbol))];
+  return computePositions(fills, await lastPrices(db, markets));
+}
+
+/** Base quantity still to fill; null for a MARKET BUY by quote amount. */
+export function remainingQuantity(row: OrderRow) {
+  return row.quantity ? row.quantity.minus(row.filledQuantity) : null;
+}
+
+export function averagePrice(row: OrderRow) {
+  return row.filledQuantity.gt(0)
+    ? row.filledQuoteQuantity.div(row.filledQuantity).toDecimalPlaces(18)
+    : null;
+}
