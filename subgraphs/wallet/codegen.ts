@@ -11,6 +11,11 @@ const config: CodegenConfig = {
         useIndexSignature: true,
         contextType: '../context.ts#Context',
         scalars: { Decimal: 'string', DateTime: 'Date' },
+        mappers: {
+          Balance: '../data/balances.ts#BalanceView',
+          Transaction: '../data/transactions.ts#TransactionRow',
+          DepositAddress: '../data/addresses.ts#DepositAddressRow',
+        },
         enumsAsTypes: true,
       },
     },

@@ -1,13 +1,9 @@
 import type { Db } from '@flowex/db';
-import type { Identity } from '@flowex/server';
+import type { Caller } from '@flowex/server';
 import type { AuthServices } from './domain/services.ts';
 
-export interface Context {
+export interface Context extends Caller {
   db: Db;
-  /** The verified access token's identity; null without one. */
-  identity: Identity | null;
-  /** Why the presented access token was refused (then `identity` is null). */
-  authError: string | null;
   ip: string | null;
   userAgent: string | null;
   services: AuthServices;

@@ -9,7 +9,7 @@ import { DomainError, ErrorCode } from '@flowex/schema';
 import { devSecret } from '@flowex/server';
 import type { Redis } from 'ioredis';
 import * as OTPAuth from 'otpauth';
-import { FailureLimiter, type LimitRule, defaultRateLimits } from './security/rate-limit.ts';
+import { defaultRateLimits, FailureLimiter, type LimitRule } from './security/rate-limit.ts';
 
 export const TOTP_ISSUER = 'FlowEx';
 const PERIOD = 30;
@@ -33,7 +33,9 @@ export function encryptSecret(key: Buffer, plaintext: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64'))).join(':');
+  return ['v1', iv, cipher.getAuthTag(), body]
+    .map((p) => (typeof p === 'string' ? p : p.toString('base64')))
+    .join(':');
 }
 
 export function decryptSecret(key: Buffer, stored: string): string {

@@ -1,5 +1,8 @@
 import type { Db } from '@flowex/db';
+import type { Caller } from '@flowex/server';
+import type { WalletServices } from './domain/services.ts';
 
-export interface Context {
+export interface Context extends Caller {
   db: Db;
+  services: WalletServices;
 }

@@ -1,22 +1,56 @@
-// The wallet subgraph.
+// The wallet subgraph: balances, the ledger, deposits and withdrawals.
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
-import { createLogger, type RunningService, startSubgraph } from '@flowex/server';
+import {
+  createLogger,
+  createTokenVerifier,
+  identify,
+  type RunningService,
+  startSubgraph,
+} from '@flowex/server';
+import { Redis } from 'ioredis';
 import type { Context } from './context.ts';
-import { resolvers } from './resolvers/index.ts';
+import { createWalletServices, type WalletOptions } from './domain/services.ts';
+import { InProcessBalancePublisher } from './publisher.ts';
 
-export async function startWallet(config: Config, db: Db): Promise<RunningService> {
-  return startSubgraph<Context>({
+import { resolvers } from './resolvers/index.ts';
+import { attachWebSocket } from './websocket.ts';
+
+export type { WalletOptions } from './domain/services.ts';
+export { type BalancePublisher, InProcessBalancePublisher } from './publisher.ts';
+
+export async function startWallet(
+  config: Config,
+  db: Db,
+  options: WalletOptions = {},
+): Promise<RunningService> {
+  const logger = createLogger('wallet', config.LOG_LEVEL);
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 })
+    : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const publisher = options.publisher ?? new InProcessBalancePublisher();
+  const services = createWalletServices(config, db, publisher, redis, options);
+  const verifier = createTokenVerifier(config.jwksUrl);
+  const service = await startSubgraph<Context>({
     name: 'wallet',
     schemaPath: new URL('../schema.graphql', import.meta.url),
     resolvers,
     port: config.WALLET_PORT,
     host: config.LISTEN_HOST,
     production: config.production,
-    logger: createLogger('wallet', config.LOG_LEVEL),
-    context: async () => ({ db }),
+    logger,
+    context: async (req) => ({ db, ...(await identify(verifier, req)), services }),
     ready: () => databaseReachable(db),
+    attach: (server, schema) => attachWebSocket(server, schema, verifier, { db, services }),
   });
+  return {
+    ...service,
+    async stop() {
+      await service.stop();
+      redis?.disconnect();
+    },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -3,7 +3,11 @@
 // when REDIS_URL is set so every process shares the counters; in memory otherwise.
 import { DomainError, ErrorCode } from '@flowex/schema';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+} from 'rate-limiter-flexible';
 
 export interface LimitRule {
   /** Failures allowed within the window. */

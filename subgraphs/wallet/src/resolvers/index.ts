@@ -1,5 +1,17 @@
+import { scalarResolvers } from '@flowex/schema';
 import type { Resolvers } from '../__generated__/resolvers.ts';
+import { Mutation } from './Mutation.ts';
+import { Query } from './Query.ts';
+import { Subscription } from './Subscription.ts';
+import { Balance, DepositAddress, Transaction, User } from './types.ts';
 
-// The wallet's part of the graph (balances, transactions, deposits, withdrawals) arrives
-// with its own issue; until then the subgraph only takes part in composition.
-export const resolvers: Resolvers = {};
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Query,
+  Mutation,
+  Subscription,
+  Balance,
+  Transaction,
+  DepositAddress,
+  User,
+};

@@ -1,0 +1,50 @@
+// Everything the auth rules need besides the request: built once per process.
+import type { Config } from '@flowex/config';
+import type { Db } from '@flowex/db';
+import type { Redis } from 'ioredis';
+import { loadSigningKeys, type SigningKeys } from '../security/keys.ts';
+import { argon2Params, PasswordHasher } from '../security/passwords.ts';
+import { defaultRateLimits, FailureLimiter, type RateLimits } from '../security/rate-limit.ts';
+import { createTwoFactorChecker, loadTotpKey, type TwoFactorChecker } from '../two-factor.ts';
+
+export interface AuthServices {
+  db: Db;
+  config: Config;
+  keys: SigningKeys;
+  hasher: PasswordHasher;
+  totpKey: Buffer;
+  twoFactor: TwoFactorChecker;
+  limits: { loginPerIp: FailureLimiter; loginPerAccount: FailureLimiter };
+}
+
+export interface AuthOptions {
+  rateLimits?: Partial<RateLimits>;
+  /** Key prefix of the rate-limit counters (tests use their own). */
+  rateLimitPrefix?: string;
+}
+
+export async function createAuthServices(
+  config: Config,
+  db: Db,
+  redis: Redis | undefined,
+  options: AuthOptions = {},
+): Promise<AuthServices> {
+  const rules = { ...defaultRateLimits, ...options.rateLimits };
+  const prefix = options.rateLimitPrefix;
+  return {
+    db,
+    config,
+    keys: await loadSigningKeys(config),
+    hasher: new PasswordHasher(argon2Params(config)),
+    totpKey: loadTotpKey(config),
+    twoFactor: createTwoFactorChecker(config, db, {
+      ...(redis ? { redis } : {}),
+      rule: rules.twoFactorPerUser,
+      ...(prefix ? { prefix } : {}),
+    }),
+    limits: {
+      loginPerIp: new FailureLimiter('login-ip', rules.loginPerIp, redis, prefix),
+      loginPerAccount: new FailureLimiter('login-account', rules.loginPerAccount, redis, prefix),
+    },
+  };
+}
