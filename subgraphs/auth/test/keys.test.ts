@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadTotpKey } from '@flowex/security';
 import { describe, expect, it } from 'vitest';
 import { loadSigningKeys } from '../src/security/keys.ts';
-import { loadTotpKey } from '../src/two-factor.ts';
 import { testConfig } from './helpers.ts';
 
 describe('development secrets', () => {

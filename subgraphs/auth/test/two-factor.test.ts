@@ -1,9 +1,9 @@
 import { seedDatabase } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
+import { currentTotpCode, decryptSecret, loadTotpKey } from '@flowex/security';
 import type { RunningService } from '@flowex/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuth } from '../src/main.ts';
-import { currentTotpCode, decryptSecret, loadTotpKey } from '../src/two-factor.ts';
 import { codeOf, gql, strongPassword, testConfig, uniquePrefix } from './helpers.ts';
 
 const LOGIN = `mutation($email: String!, $password: String!, $code: String) {

@@ -16,6 +16,7 @@ import { InProcessBalancePublisher } from './publisher.ts';
 import { resolvers } from './resolvers/index.ts';
 import { attachWebSocket } from './websocket.ts';
 
+export type { BalanceView } from './data/balances.ts';
 export type { WalletOptions } from './domain/services.ts';
 export { type BalancePublisher, InProcessBalancePublisher } from './publisher.ts';
 

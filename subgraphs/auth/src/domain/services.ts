@@ -1,11 +1,17 @@
 // Everything the auth rules need besides the request: built once per process.
 import type { Config } from '@flowex/config';
 import type { Db } from '@flowex/db';
+import {
+  createTwoFactorChecker,
+  defaultRateLimits,
+  FailureLimiter,
+  loadTotpKey,
+  type RateLimits,
+  type TwoFactorChecker,
+} from '@flowex/security';
 import type { Redis } from 'ioredis';
 import { loadSigningKeys, type SigningKeys } from '../security/keys.ts';
 import { argon2Params, PasswordHasher } from '../security/passwords.ts';
-import { defaultRateLimits, FailureLimiter, type RateLimits } from '../security/rate-limit.ts';
-import { createTwoFactorChecker, loadTotpKey, type TwoFactorChecker } from '../two-factor.ts';
 
 export interface AuthServices {
   db: Db;

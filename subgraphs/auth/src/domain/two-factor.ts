@@ -1,9 +1,9 @@
 // Turning two-factor authentication on and off.
 import { DomainError, ErrorCode } from '@flowex/schema';
+import { encryptSecret, newTotpSecret } from '@flowex/security';
 import type { Identity } from '@flowex/server';
 import { audit } from '../data/audit.ts';
 import { findUser, type UserRow, updateUser } from '../data/users.ts';
-import { encryptSecret, newTotpSecret } from '../two-factor.ts';
 import type { RequestInfo } from './auth.ts';
 import type { AuthServices } from './services.ts';
 

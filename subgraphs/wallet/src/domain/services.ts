@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '@flowex/config';
 import { type Db, FEE_ACCOUNT_EMAIL } from '@flowex/db';
+import { createTwoFactorChecker, type TwoFactorChecker } from '@flowex/security';
 import { devSecret } from '@flowex/server';
-import { createTwoFactorChecker, type TwoFactorChecker } from '@flowex/subgraph-auth/two-factor';
 import type { Redis } from 'ioredis';
 import { findUserIdByEmail } from '../data/assets.ts';
 import type { BalancePublisher } from '../publisher.ts';

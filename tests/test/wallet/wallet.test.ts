@@ -1,12 +1,12 @@
 import type { Config } from '@flowex/config';
 import { FEE_ACCOUNT_EMAIL, seedDatabase } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
+import { currentTotpCode } from '@flowex/security';
 import type { RunningService } from '@flowex/server';
 import { startAuth } from '@flowex/subgraph-auth/main';
-import { currentTotpCode } from '@flowex/subgraph-auth/two-factor';
+import type { BalanceView } from '@flowex/subgraph-wallet/main';
+import { InProcessBalancePublisher, startWallet } from '@flowex/subgraph-wallet/main';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BalanceView } from '../src/data/balances.ts';
-import { InProcessBalancePublisher, startWallet } from '../src/main.ts';
 import { codeOf, gql, strongPassword, testConfig, uniquePrefix } from './helpers.ts';
 import { assertLedgerInvariant } from './invariant.ts';
 

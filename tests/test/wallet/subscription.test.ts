@@ -2,10 +2,10 @@ import { seedDatabase } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
 import type { RunningService } from '@flowex/server';
 import { startAuth } from '@flowex/subgraph-auth/main';
+import { startWallet } from '@flowex/subgraph-wallet/main';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startWallet } from '../src/main.ts';
 import { gql, strongPassword, testConfig, uniquePrefix } from './helpers.ts';
 import { assertLedgerInvariant } from './invariant.ts';
 

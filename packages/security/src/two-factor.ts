@@ -1,7 +1,7 @@
 // TOTP two-factor codes (RFC 6238: SHA-1, 6 digits, 30 s): secrets encrypted at rest
 // with AES-256-GCM, each time step accepted once, wrong codes rate-limited per user.
-// Exported as `@flowex/subgraph-auth/two-factor` because the wallet asks for a code
-// before a withdrawal; it is the one place that writes User.totpLastStep outside auth.
+// Shared by auth (setup, login) and wallet (withdrawals ask for a code); this module is
+// the only writer of User.totpLastStep, whichever service calls it.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Config } from '@flowex/config';
 import type { Db } from '@flowex/db';
@@ -9,7 +9,7 @@ import { DomainError, ErrorCode } from '@flowex/schema';
 import { devSecret } from '@flowex/server';
 import type { Redis } from 'ioredis';
 import * as OTPAuth from 'otpauth';
-import { defaultRateLimits, FailureLimiter, type LimitRule } from './security/rate-limit.ts';
+import { defaultRateLimits, FailureLimiter, type LimitRule } from './rate-limit.ts';
 
 export const TOTP_ISSUER = 'FlowEx';
 const PERIOD = 30;
