@@ -1,59 +1,159 @@
-// The one public endpoint: wires config, the federated gateway and the HTTP front.
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+// The one public endpoint: wires config, the supergraph, the HTTP front, graphql-ws
+// subscriptions, identity and protections. Behaviour lives in the modules it wires.
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { type Config, loadConfig } from '@flowex/config';
 import {
   close,
-  createGraphQLHttpServer,
   createLogger,
+  createTokenVerifier,
   listen,
   type RunningService,
+  type TokenVerifier,
 } from '@flowex/server';
-import { staticSupergraph } from './supergraph.ts';
+import { Redis } from 'ioredis';
+import { GatewayCore } from './gateway.ts';
+import { createGatewayHttpServer } from './http.ts';
+import { CachingVerifier } from './identity.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { defaultLimits, type Limits, RateLimits } from './protection.ts';
+import { SubscriptionExecutor } from './subscriptions/executor.ts';
+import { attachSubscriptionServer } from './subscriptions/server.ts';
+import { UpstreamPool } from './subscriptions/upstream.ts';
+import { readSupergraph, supergraphPath, watchSupergraph } from './supergraph.ts';
 
 // The gateway never calls home.
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
-export async function startGateway(config: Config): Promise<RunningService> {
+export interface GatewayOptions {
+  /** Serve this supergraph instead of schema/supergraph.graphql (no hot reload). */
+  supergraphSdl?: string;
+  /** Subgraph name → URL; defaults to config.subgraphUrls, then the supergraph's URLs. */
+  subgraphUrls?: Record<string, string>;
+  /** Token verifier; defaults to the JWKS at config.jwksUrl. */
+  verifier?: TokenVerifier;
+  limits?: Partial<Limits>;
+  /** Port to listen on (0 = any); defaults to config.GATEWAY_PORT. */
+  port?: number;
+}
+
+export interface RunningGateway extends RunningService {
+  metrics: GatewayMetrics;
+  core: GatewayCore;
+  subscriptions: SubscriptionExecutor;
+  upstream: UpstreamPool;
+}
+
+export async function startGateway(
+  config: Config,
+  options: GatewayOptions = {},
+): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
-  const urls: Record<string, string> = {
+  const limits: Limits = { ...defaultLimits, ...options.limits };
+  const metrics = new GatewayMetrics();
+  const subgraphUrls = options.subgraphUrls ?? {
     auth: config.subgraphUrls.auth,
     trading: config.subgraphUrls.trading,
     'market-data': config.subgraphUrls.marketData,
     wallet: config.subgraphUrls.wallet,
   };
-  const gateway = new ApolloGateway({
-    supergraphSdl: staticSupergraph({ hotReload: !config.production }),
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: urls[name] ?? url }),
+  const core = new GatewayCore({
+    sdl: options.supergraphSdl ?? readSupergraph(),
+    subgraphUrls,
+    limits,
+    production: config.production,
+    metrics,
     logger,
   });
-  const apollo = new ApolloServer({
-    gateway,
-    introspection: !config.production,
-    csrfPrevention: true,
-    allowBatchedHttpRequests: false,
-    includeStacktraceInErrorResponses: !config.production,
+  const stopWatching =
+    !options.supergraphSdl && !config.production
+      ? watchSupergraph(supergraphPath, (sdl) => core.update(sdl))
+      : undefined;
+
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        lazyConnect: false,
+      })
+    : undefined;
+  redis?.on('error', (err) => logger.warn({ err }, 'redis'));
+  // Count in Redis from the first request (until it is up, limits are per process).
+  if (redis) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2_000);
+      redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  const verifier = new CachingVerifier(options.verifier ?? createTokenVerifier(config.jwksUrl));
+  const rateLimits = new RateLimits(limits, redis);
+
+  const landing = config.production
+    ? undefined
+    : await (async () => {
+        const plugin = ApolloServerPluginLandingPageLocalDefault({ embed: true });
+        const listener = await plugin.serverWillStart?.({} as never);
+        const page = await listener?.renderLandingPage?.();
+        const html = page?.html;
+        return typeof html === 'function' ? html : async () => html ?? '';
+      })();
+
+  const server = createGatewayHttpServer({
+    core,
+    verifier,
+    rateLimits,
+    limits,
+    production: config.production,
+    metrics,
     logger,
-    plugins: [
-      config.production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-    ],
+    ...(landing ? { landingPage: landing } : {}),
+    ready: async () => {
+      const checks: Record<string, boolean> = { ...(await core.subgraphsReady()) };
+      if (redis)
+        checks.redis = await redis.ping().then(
+          (r) => r === 'PONG',
+          () => false,
+        );
+      return { ok: Object.values(checks).every(Boolean), checks };
+    },
   });
-  await apollo.start();
-  const server = createGraphQLHttpServer({ apollo, context: async () => ({}) });
-  const port = await listen(server, config.GATEWAY_PORT, config.LISTEN_HOST);
+
+  const upstream = new UpstreamPool(
+    (name) => subgraphUrls[name] ?? core.schema.subgraphs.find((s) => s.name === name)?.url,
+    metrics,
+  );
+  const subscriptions = new SubscriptionExecutor(core, upstream, metrics, config.production);
+  const ws = attachSubscriptionServer(server, {
+    core,
+    executor: subscriptions,
+    verifier,
+    rateLimits,
+    limits,
+    production: config.production,
+    metrics,
+    logger,
+  });
+
+  const port = await listen(server, options.port ?? config.GATEWAY_PORT, config.LISTEN_HOST);
   const url = `http://${config.LISTEN_HOST === '0.0.0.0' ? 'localhost' : config.LISTEN_HOST}:${port}/graphql`;
   logger.info({ url }, 'gateway listening');
   return {
     name: 'gateway',
     url,
     server,
+    metrics,
+    core,
+    subscriptions,
+    upstream,
     async stop() {
+      stopWatching?.();
+      ws.close();
       await close(server);
-      await apollo.stop();
+      await upstream.close();
+      await core.close();
+      redis?.disconnect();
     },
   };
 }

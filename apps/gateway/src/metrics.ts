@@ -3,9 +3,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface OperationMetrics {
-  requests: Counter.Internal<'operation' | 'type'>;
+  requests: Counter.Internal;
   duration: Histogram.Internal<'operation' | 'type'>;
-  errors: Counter.Internal<'operation' | 'type'>;
+  errors: Counter.Internal;
 }
 
 export class GatewayMetrics {

@@ -1,0 +1,168 @@
+// `npm run bench:fanout`: subscribers to `trades` on one market through our gateway while the
+// market-data subgraph publishes 10 trades/s; latency is publish → delivery at every
+// subscriber (same machine clock). After a 1 s warm-up, phase 1: 1,000 subscribers; phase 2:
+// 10,000; 30 events each. Every event is counted at every subscriber. Ends with one JSON line.
+// FANOUT_EVENTS, FANOUT_MAX, FANOUT_WORKERS (gateway processes) and FANOUT_DEBUG (per-event
+// latencies) adjust it.
+import WebSocket from 'ws';
+import { round } from './load.ts';
+import { start, stopAll } from './spawn.ts';
+
+const PER_SECOND = 10;
+const WORKERS = Number(process.env.FANOUT_WORKERS ?? 1);
+const EVENTS = Number(process.env.FANOUT_EVENTS ?? 30);
+const PHASES = [1_000, Number(process.env.FANOUT_MAX ?? 10_000)];
+const QUERY =
+  'subscription Fanout { trades(market: "BTC-USDT") { id price publishedAt market { symbol baseAsset { name } } } }';
+
+const { value: sub, child: subgraphs } = await start<{ sdl: string }>('subgraphs', {
+  publishPerSecond: PER_SECOND,
+  publishCount: EVENTS,
+});
+const { value: gw } = await start<{ url: string }>('ours', {
+  sdl: sub.sdl,
+  limits: { maxSocketsPerIp: 50_000, connectionInitTimeoutMs: 60_000 },
+  workers: WORKERS,
+});
+const wsUrl = gw.url.replace(/^http/, 'ws');
+
+interface Subscriber {
+  ws: WebSocket;
+  received: Map<string, number>;
+}
+const subscribers: Subscriber[] = [];
+let errors = 0;
+
+function connectOne(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl, 'graphql-transport-ws', {
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+    });
+    const s: Subscriber = { ws, received: new Map() };
+    ws.on('open', () => ws.send('{"type":"connection_init","payload":{}}'));
+    ws.on('message', (raw: Buffer) => {
+      // Cheap on purpose (10,000 sockets share this process): no JSON.parse of events.
+      const text = raw.toString('latin1');
+      if (text.charCodeAt(2) === 105 /* {"id" */) {
+        const now = performance.timeOrigin + performance.now();
+        if (text.indexOf('"type":"next"') === -1) {
+          errors++;
+          return;
+        }
+        const i = text.indexOf('"trades":{"id":"') + 16;
+        const id = text.slice(i, text.indexOf('"', i));
+        const j = text.indexOf('"publishedAt":', i) + 14;
+        const at = Number.parseFloat(text.slice(j, j + 24));
+        s.received.set(id, now - at);
+        return;
+      }
+      if (text.includes('connection_ack')) {
+        ws.send(`{"id":"1","type":"subscribe","payload":{"query":${JSON.stringify(QUERY)}}}`);
+        subscribers.push(s);
+        resolve();
+      }
+    });
+    ws.on('error', reject);
+    ws.on('close', (code) => {
+      if (code !== 1000 && code !== 1005) errors++;
+    });
+  });
+}
+
+async function grow(to: number) {
+  const started = performance.now();
+  while (subscribers.length < to) {
+    const batch = Math.min(200, to - subscribers.length);
+    await Promise.all(Array.from({ length: batch }, connectOne));
+  }
+  // Let the last subscriptions reach the (shared) upstream.
+  await new Promise((r) => setTimeout(r, 500));
+  return round((performance.now() - started) / 1000);
+}
+
+async function phase(name: string, events = EVENTS) {
+  subgraphs.stdin!.write(`publish ${name} ${events}\n`);
+  const deadline = performance.now() + (events / PER_SECOND) * 1000 + 15_000;
+  const expected = events * subscribers.length;
+  const count = () => {
+    let n = 0;
+    for (const s of subscribers)
+      for (const id of s.received.keys()) if (id.startsWith(`${name}-`)) n++;
+    return n;
+  };
+  await new Promise((r) => setTimeout(r, (events / PER_SECOND) * 1000));
+  while (count() < expected && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const latencies: number[] = [];
+  for (const s of subscribers) {
+    for (const [id, ms] of s.received) if (id.startsWith(`${name}-`)) latencies.push(ms);
+  }
+  if (process.env.FANOUT_DEBUG) {
+    const byEvent = new Map<string, number[]>();
+    for (const s of subscribers) {
+      for (const [id, ms] of s.received) {
+        if (!id.startsWith(`${name}-`)) continue;
+        if (!byEvent.has(id)) byEvent.set(id, []);
+        byEvent.get(id)!.push(ms);
+      }
+    }
+    for (const [id, list] of byEvent) {
+      list.sort((a, b) => a - b);
+      console.log(
+        id,
+        'min',
+        round(list[0]!),
+        'p50',
+        round(list[list.length >> 1]!),
+        'max',
+        round(list.at(-1)!),
+      );
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    subscribers: subscribers.length,
+    delivered: latencies.length,
+    missed: expected - latencies.length,
+    p50Ms: round(at(0.5)),
+    p99Ms: round(at(0.99)),
+    maxMs: round(latencies.at(-1) ?? 0),
+  };
+}
+
+// Warm-up (not measured): the first events after start-up pay for JIT compilation and the
+// gateway's first connections to the subgraphs.
+await grow(PHASES[0]!);
+const warmup = await phase('warmup', 10);
+console.log(`warm-up: ${warmup.delivered} events delivered to ${warmup.subscribers} subscribers`);
+
+const results = [];
+for (const [i, size] of PHASES.entries()) {
+  const connectSeconds = await grow(size);
+  const result = { ...(await phase(`p${i}`)), connectSeconds };
+  console.log(
+    `${String(result.subscribers).padStart(6)} subscribers: p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  max ${result.maxMs} ms  delivered ${result.delivered}  missed ${result.missed}  (connected in ${connectSeconds}s)`,
+  );
+  results.push(result);
+}
+for (const s of subscribers) s.ws.terminate();
+stopAll();
+console.log(
+  JSON.stringify({
+    p99Ms1k: results[0]!.p99Ms,
+    p99Ms10k: results[1]!.p99Ms,
+    p50Ms1k: results[0]!.p50Ms,
+    p50Ms10k: results[1]!.p50Ms,
+    missedEvents: results.reduce((n, r) => n + r.missed, 0),
+    subscribers: PHASES,
+    eventsPerPhase: EVENTS,
+    publishPerSecond: PER_SECOND,
+    gatewayWorkers: WORKERS,
+    errors,
+  }),
+);
+process.exit(0);

@@ -1,0 +1,72 @@
+// `npm run bench:gateway`: the same small cross-subgraph query through the stock
+// @apollo/gateway (defaults, Apollo Server standalone) and through our gateway, against the
+// same two subgraphs (one child process), plus the owning subgraph called directly as the
+// ceiling; then the same for a trivial one-subgraph mutation. Ends with one JSON line.
+import { load, round } from './load.ts';
+import { start, stopAll } from './spawn.ts';
+
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const durationMs = Number(process.env.BENCH_SECONDS ?? 8) * 1000;
+const warmupMs = Number(process.env.BENCH_WARMUP_SECONDS ?? 2) * 1000;
+
+const crossQuery = JSON.stringify({
+  query:
+    'query Bench { market(symbol: "BTC-USDT") { symbol baseAsset { name } ticker { lastPrice } } }',
+});
+const directQuery = JSON.stringify({
+  query: 'query Bench { market(symbol: "BTC-USDT") { symbol baseAsset { name } } }',
+});
+const mutation = JSON.stringify({ query: 'mutation Ping { ping(n: 1) }' });
+
+const { value: subgraphs } = await start<{ md: string; ref: string; sdl: string }>('subgraphs');
+const [{ value: stock }, { value: ours }] = await Promise.all([
+  start<{ url: string }>('stock', { sdl: subgraphs.sdl }),
+  start<{ url: string }>('ours', { sdl: subgraphs.sdl }),
+]);
+const run = async (label: string, url: string, body: string) => {
+  const result = await load(url, body, { connections, warmupMs, durationMs });
+  console.log(
+    `${label.padEnd(28)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}`,
+  );
+  return result;
+};
+
+console.log(`cross-subgraph query (${connections} connections, ${durationMs / 1000}s each):`);
+const direct = await run('subgraph directly (ref)', subgraphs.ref, directQuery);
+const stockQ = await run('stock @apollo/gateway', stock.url, crossQuery);
+const oursQ = await run('our gateway', ours.url, crossQuery);
+console.log('one-subgraph mutation:');
+const directM = await run('subgraph directly (ref)', subgraphs.ref, mutation);
+const stockM = await run('stock @apollo/gateway', stock.url, mutation);
+const oursM = await run('our gateway', ours.url, mutation);
+stopAll();
+
+const figures = {
+  ourRps: oursQ.rps,
+  stockRps: stockQ.rps,
+  directRps: direct.rps,
+  ratioVsStock: round(oursQ.rps / stockQ.rps),
+  ratioDirectVsOurs: round(direct.rps / oursQ.rps),
+  ourP50Ms: oursQ.p50Ms,
+  ourP99Ms: oursQ.p99Ms,
+  stockP50Ms: stockQ.p50Ms,
+  stockP99Ms: stockQ.p99Ms,
+  directP50Ms: direct.p50Ms,
+  directP99Ms: direct.p99Ms,
+  errors:
+    direct.errors + stockQ.errors + oursQ.errors + directM.errors + stockM.errors + oursM.errors,
+  mutation: {
+    ourRps: oursM.rps,
+    stockRps: stockM.rps,
+    directRps: directM.rps,
+    ratioVsStock: round(oursM.rps / stockM.rps),
+    ratioDirectVsOurs: round(directM.rps / oursM.rps),
+    ourP99Ms: oursM.p99Ms,
+    stockP99Ms: stockM.p99Ms,
+    directP99Ms: directM.p99Ms,
+  },
+  connections,
+  seconds: durationMs / 1000,
+};
+console.log(JSON.stringify(figures));
+process.exit(0);

@@ -1,0 +1,206 @@
+// Hardening: graphql-armor limits, CSRF prevention, per-user and per-IP rate limits
+// (Redis-backed when available), and masking of internal errors in production.
+import type { ValidationRule } from 'graphql';
+import type { Redis } from 'ioredis';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+import { graphql, armor as graphqlArmor } from './graphql.ts';
+
+export interface Limits {
+  maxBodyBytes: number;
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  /** Requests per `rateWindowSeconds` from one IP address. */
+  ratePerIp: number;
+  /** Requests per `rateWindowSeconds` from one user (verified token). */
+  ratePerUser: number;
+  rateWindowSeconds: number;
+  subgraphTimeoutMs: number;
+  breakerFailureThreshold: number;
+  breakerResetMs: number;
+  maxSocketsPerIp: number;
+  maxSubscriptionsPerSocket: number;
+  connectionInitTimeoutMs: number;
+  /** Prepared operations (parse, validation, query plan) kept in memory. */
+  operationCacheSize: number;
+}
+
+export const defaultLimits: Limits = {
+  maxBodyBytes: 256 * 1024,
+  maxDepth: 10,
+  maxCost: 5000,
+  maxAliases: 15,
+  maxTokens: 2000,
+  maxDirectives: 50,
+  ratePerIp: 300,
+  ratePerUser: 100,
+  rateWindowSeconds: 1,
+  subgraphTimeoutMs: 10_000,
+  breakerFailureThreshold: 5,
+  breakerResetMs: 5_000,
+  maxSocketsPerIp: 50,
+  maxSubscriptionsPerSocket: 100,
+  connectionInitTimeoutMs: 5_000,
+  operationCacheSize: 2_000,
+};
+
+export function validationRules(limits: Limits, production: boolean): ValidationRule[] {
+  const armor = new graphqlArmor.ApolloArmor({
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true },
+    costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
+    maxAliases: { n: limits.maxAliases },
+    maxDirectives: { n: limits.maxDirectives },
+    maxTokens: { n: limits.maxTokens },
+    blockFieldSuggestion: { enabled: production },
+  }).protect();
+  return [
+    ...graphql.specifiedRules,
+    ...armor.validationRules,
+    ...(production ? [graphql.NoSchemaIntrospectionCustomRule] : []),
+  ];
+}
+
+/** Production: no "Did you mean …?" hints that leak the schema. */
+export function blockFieldSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean .+\?$/, '');
+}
+
+// ---------------------------------------------------------------- rate limits
+
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many requests, retry later');
+  }
+}
+
+export class RateLimits {
+  private readonly perIp: RateLimiterAbstract;
+  private readonly perUser: RateLimiterAbstract;
+
+  constructor(limits: Limits, redis?: Redis) {
+    const ip = {
+      keyPrefix: 'flowex:gw:rl:ip',
+      points: limits.ratePerIp,
+      duration: limits.rateWindowSeconds,
+    };
+    const user = {
+      keyPrefix: 'flowex:gw:rl:user',
+      points: limits.ratePerUser,
+      duration: limits.rateWindowSeconds,
+    };
+    if (redis) {
+      // When Redis hiccups, fall back to per-process limits rather than refusing traffic.
+      this.perIp = new RateLimiterRedis({
+        ...ip,
+        storeClient: redis,
+        insuranceLimiter: new RateLimiterMemory(ip),
+      });
+      this.perUser = new RateLimiterRedis({
+        ...user,
+        storeClient: redis,
+        insuranceLimiter: new RateLimiterMemory(user),
+      });
+    } else {
+      this.perIp = new RateLimiterMemory(ip);
+      this.perUser = new RateLimiterMemory(user);
+    }
+  }
+
+  ip(address: string): Promise<void> {
+    return consume(this.perIp, address);
+  }
+
+  user(userId: string): Promise<void> {
+    return consume(this.perUser, userId);
+  }
+}
+
+async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  try {
+    await limiter.consume(key, 1);
+  } catch (error) {
+    if (error instanceof RateLimiterRes) {
+      throw new RateLimitedError(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- CSRF
+
+const SIMPLE_CONTENT_TYPES = new Set([
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'text/plain',
+]);
+
+/**
+ * Apollo's CSRF prevention: a request a browser could send without a preflight (GET, or a
+ * POST with a "simple" content type) must carry `apollo-require-preflight` or
+ * `x-apollo-operation-name`.
+ */
+export function csrfBlocked(headers: Record<string, string | string[] | undefined>): boolean {
+  const contentType = headers['content-type'];
+  if (typeof contentType === 'string') {
+    const mime = contentType.split(';', 1)[0]!.trim().toLowerCase();
+    if (!SIMPLE_CONTENT_TYPES.has(mime)) return false;
+  }
+  return !headers['apollo-require-preflight'] && !headers['x-apollo-operation-name'];
+}
+
+// ---------------------------------------------------------------- error masking
+
+/** Codes whose messages are meant for clients; anything else is internal. */
+const PUBLIC_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'EMAIL_TAKEN',
+  'WEAK_PASSWORD',
+  'INVALID_CREDENTIALS',
+  'TWO_FACTOR_REQUIRED',
+  'INVALID_TWO_FACTOR_CODE',
+  'INSUFFICIENT_FUNDS',
+  'MARKET_HALTED',
+  'PRICE_OUT_OF_BAND',
+  'TOO_MANY_OPEN_ORDERS',
+  'ORDER_NOT_CANCELABLE',
+  'RATE_LIMITED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'SUBGRAPH_UNAVAILABLE',
+]);
+
+export interface ClientError {
+  message: string;
+  locations?: unknown;
+  path?: unknown;
+  extensions?: Record<string, unknown>;
+}
+
+/** In production internal errors become "Internal server error"; stack traces never leave. */
+export function maskError(error: ClientError, production: boolean): ClientError {
+  const code = error.extensions?.code;
+  if (!production) return error;
+  if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+    const { stacktrace: _s, exception: _e, ...extensions } = error.extensions ?? {};
+    return { ...error, extensions };
+  }
+  const masked: ClientError = {
+    message: 'Internal server error',
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+  if (error.path) masked.path = error.path;
+  return masked;
+}
