@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { execute } from '../src/core/api.ts';
 import { MatchingEngine } from '../src/core/engine.ts';
 import type { EngineSnapshot } from '../src/core/types.ts';
-import { commands } from './arbitraries.ts';
+import { commands, wideCommands } from './arbitraries.ts';
 import { ReferenceMatcher } from './reference.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 400);
@@ -52,7 +52,21 @@ describe('property: engine == naive reference matcher', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, 120_000);
+
+  it('wide price ranges (deep ladders) give identical events and books', () => {
+    fc.assert(
+      fc.property(wideCommands(), (cmds) => {
+        const eng = new MatchingEngine({ initialOrderCapacity: 16, marketProtectionBps: 2000 });
+        const ref = new ReferenceMatcher(2000);
+        for (const c of cmds) {
+          expect(execute(eng, c)).toEqual(ref.run(c));
+          checkInvariants(eng, ref);
+        }
+      }),
+      { numRuns: Math.ceil(RUNS / 4) },
+    );
+  }, 120_000);
 
   it('sequence numbers are gap-free and events are deterministic', () => {
     fc.assert(
@@ -71,7 +85,7 @@ describe('property: engine == naive reference matcher', () => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, 120_000);
 });
 
 describe('property: snapshot / restore at random points', () => {
@@ -92,5 +106,5 @@ describe('property: snapshot / restore at random points', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 120_000);
 });

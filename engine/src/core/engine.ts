@@ -14,7 +14,6 @@ import {
   TIF_NAMES,
   TimeInForce,
 } from './constants.ts';
-import { KeyHeap, NumTable } from './tables.ts';
 import type {
   DepthLevel,
   EngineConfig,
@@ -23,7 +22,7 @@ import type {
   SnapshotOrder,
 } from './types.ts';
 
-// oMeta bit layout
+// order meta (int32 field 15 of the order record) bit layout
 const M_SIDE = 1; // bit 0
 const S_TYPE = 1; // bits 1-3
 const S_TIF = 4; // bits 4-5
@@ -89,20 +88,30 @@ export class MatchingEngine {
   private ocap: number;
   private oTop = 0;
   private oFree = -1;
-  private oId: Float64Array;
-  private oUser: Float64Array;
-  private oPrice: Float64Array;
-  private oQty: Float64Array;
-  private oFilled: Float64Array;
-  private oRem: Float64Array;
-  private oVis: Float64Array;
+  /**
+   * Hot order fields, one 64-byte cache line per order (array of structs over one buffer):
+   * float64 [0]=id [1]=user [2]=price [3]=quantity [4]=remaining [5]=visible;
+   * int32 [12]=next [13]=prev [14]=level [15]=meta. filled = quantity - remaining.
+   */
+  private F: Float64Array;
+  private I: Int32Array;
   private oDisp: Float64Array;
   private oStop: Float64Array;
-  private oNext: Int32Array;
-  private oPrev: Int32Array;
-  private oLevel: Int32Array;
-  private oMeta: Int32Array;
-  private ids: NumTable;
+  /** id -> slot index: open addressing, pairs [slot + 1 (0 = empty), hash32(id)]. */
+  private idx: Int32Array;
+  private idxShift: number;
+  private idxMask: number;
+  private idxSize = 0;
+  /** Bumped on every index mutation; validates the two probe hints below. */
+  private idxEpoch = 0;
+  /** Table position of the last successful idGet (valid while idxEpoch === foundEpoch). */
+  private foundPos = -1;
+  private foundEpoch = -1;
+  /** Empty position found by the last failed idGet: where that id would be inserted. */
+  private hintPos = -1;
+  private hintKey = 0;
+  private hintHash = 0;
+  private hintEpoch = -1;
 
   // ---- price levels ----
   private lcap = 256;
@@ -113,8 +122,15 @@ export class MatchingEngine {
   private lCount: Int32Array = new Int32Array(256);
   private lHead: Int32Array = new Int32Array(256);
   private lTail: Int32Array = new Int32Array(256);
-  private readonly prices: [NumTable, NumTable] = [new NumTable(256), new NumTable(256)];
-  private readonly heaps: [KeyHeap, KeyHeap] = [new KeyHeap(), new KeyHeap()];
+  /**
+   * Price ladder per side: keys sorted ascending with the best level at the end (bids:
+   * key = price, asks: key = -price) and the level ids alongside. Inserting or removing a
+   * level costs O(distance from the touch) (a copyWithin), lookups scan from the touch, then
+   * binary-search: activity concentrates near the touch.
+   */
+  private readonly lvK: Float64Array[] = [new Float64Array(256), new Float64Array(256)];
+  private readonly lvId: Int32Array[] = [new Int32Array(256), new Int32Array(256)];
+  private readonly lvN = new Int32Array(2);
   private readonly best = new Int32Array([-1, -1]);
 
   // ---- stops ----
@@ -136,20 +152,17 @@ export class MatchingEngine {
     this.marketProtectionBps = bps;
     const cap = Math.max(16, config.initialOrderCapacity ?? 1 << 14);
     this.ocap = cap;
-    this.oId = new Float64Array(cap);
-    this.oUser = new Float64Array(cap);
-    this.oPrice = new Float64Array(cap);
-    this.oQty = new Float64Array(cap);
-    this.oFilled = new Float64Array(cap);
-    this.oRem = new Float64Array(cap);
-    this.oVis = new Float64Array(cap);
+    const buf = new ArrayBuffer(cap * 64);
+    this.F = new Float64Array(buf);
+    this.I = new Int32Array(buf);
     this.oDisp = new Float64Array(cap);
     this.oStop = new Float64Array(cap);
-    this.oNext = new Int32Array(cap);
-    this.oPrev = new Int32Array(cap);
-    this.oLevel = new Int32Array(cap);
-    this.oMeta = new Int32Array(cap);
-    this.ids = new NumTable(cap * 2);
+    // The id index grows with the number of open orders (not the pool capacity), so that it
+    // stays small and cache-resident for the usual few-thousand-order books.
+    const icap = 1024;
+    this.idx = new Int32Array(icap * 2);
+    this.idxMask = icap - 1;
+    this.idxShift = 32 - Math.log2(icap);
     this.events = new Float64Array(EVENT_STRIDE * 1024);
   }
 
@@ -200,18 +213,17 @@ export class MatchingEngine {
     const market = isMarketType(type);
     if (market) tif = TimeInForce.IOC;
     const t = this.allocOrder();
-    this.oId[t] = orderId;
-    this.oUser[t] = userId;
-    this.oPrice[t] = market ? 0 : price;
+    this.F[t << 3] = orderId;
+    this.F[(t << 3) + 1] = userId;
+    this.F[(t << 3) + 2] = market ? 0 : price;
     this.oStop[t] = stopPrice;
-    this.oFilled[t] = 0;
     const isQuote = quote !== null;
     const qty = isQuote ? 0 : quantity;
-    this.oQty[t] = qty;
-    this.oRem[t] = isQuote ? MAX_SAFE : qty;
+    this.F[(t << 3) + 3] = isQuote ? MAX_SAFE : qty;
+    this.F[(t << 3) + 4] = isQuote ? MAX_SAFE : qty;
     this.oDisp[t] = display;
-    this.oVis[t] = display > 0 ? display : qty;
-    this.oMeta[t] =
+    this.F[(t << 3) + 5] = display > 0 ? display : qty;
+    this.I[(t << 4) + 15] =
       side |
       (type << S_TYPE) |
       (tif << S_TIF) |
@@ -242,9 +254,9 @@ export class MatchingEngine {
         this.emitTriggered(t);
         this.execute(t);
       } else {
-        this.oMeta[t] |= ST_PENDING << S_STATE;
+        this.I[(t << 4) + 15]! |= ST_PENDING << S_STATE;
         this.linkStop(t);
-        this.ids.set(orderId, t);
+        this.idSet(orderId, t);
         return;
       }
     } else {
@@ -262,8 +274,8 @@ export class MatchingEngine {
   cancel(orderId: number, userId?: number): void {
     this.eventCount = 0;
     if (this.quoteAux.size > 0) this.quoteAux.clear();
-    const s = isId(orderId) ? this.ids.get(orderId) : -1;
-    if (s < 0 || (userId !== undefined && this.oUser[s] !== userId)) {
+    const s = isId(orderId) ? this.idGet(orderId) : -1;
+    if (s < 0 || (userId !== undefined && this.F[(s << 3) + 1] !== userId)) {
       this.emitReject(orderId, num(userId), CommandKind.CANCEL, RejectCode.UNKNOWN_ORDER);
       return;
     }
@@ -279,11 +291,11 @@ export class MatchingEngine {
       return;
     }
     const found: number[] = [];
-    const meta = this.oMeta;
+    const I = this.I;
     for (let s = 0; s < this.oTop; s++) {
-      if ((meta[s]! >> S_STATE) & 3 && this.oUser[s] === userId) found.push(s);
+      if ((I[(s << 4) + 15]! >> S_STATE) & 3 && this.F[(s << 3) + 1] === userId) found.push(s);
     }
-    found.sort((a, b) => this.oId[a]! - this.oId[b]!);
+    found.sort((a, b) => this.F[a << 3]! - this.F[b << 3]!);
     for (const s of found) this.cancelSlot(s);
   }
 
@@ -295,15 +307,15 @@ export class MatchingEngine {
   amend(orderId: number, quantity: number, price?: number, userId?: number): void {
     this.eventCount = 0;
     if (this.quoteAux.size > 0) this.quoteAux.clear();
-    const s = isId(orderId) ? this.ids.get(orderId) : -1;
-    if (s < 0 || (userId !== undefined && this.oUser[s] !== userId)) {
+    const s = isId(orderId) ? this.idGet(orderId) : -1;
+    if (s < 0 || (userId !== undefined && this.F[(s << 3) + 1] !== userId)) {
       this.emitReject(orderId, num(userId), CommandKind.AMEND, RejectCode.UNKNOWN_ORDER);
       return;
     }
-    const meta = this.oMeta[s]!;
+    const meta = this.I[(s << 4) + 15]!;
     const type = (meta >> S_TYPE) & 7;
-    const uid = this.oUser[s]!;
-    const filled = this.oFilled[s]!;
+    const uid = this.F[(s << 3) + 1]!;
+    const filled = this.F[(s << 3) + 3]! - this.F[(s << 3) + 4]!;
     if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity <= filled) {
       this.emitReject(orderId, uid, CommandKind.AMEND, RejectCode.INVALID_QUANTITY);
       return;
@@ -313,7 +325,7 @@ export class MatchingEngine {
       this.emitReject(orderId, uid, CommandKind.AMEND, RejectCode.INVALID_QUANTITY);
       return;
     }
-    let newPrice = this.oPrice[s]!;
+    let newPrice = this.F[(s << 3) + 2]!;
     if (price !== undefined) {
       if (isMarketType(type) || !Number.isSafeInteger(price) || price < 1) {
         this.emitReject(orderId, uid, CommandKind.AMEND, RejectCode.INVALID_PRICE);
@@ -324,24 +336,24 @@ export class MatchingEngine {
     const state = (meta >> S_STATE) & 3;
     const side = meta & M_SIDE;
     if (state === ST_PENDING) {
-      this.oQty[s] = quantity;
-      this.oRem[s] = quantity;
-      this.oVis[s] = disp > 0 && disp < quantity ? disp : quantity;
-      this.oPrice[s] = newPrice;
+      this.F[(s << 3) + 3] = quantity;
+      this.F[(s << 3) + 4] = quantity;
+      this.F[(s << 3) + 5] = disp > 0 && disp < quantity ? disp : quantity;
+      this.F[(s << 3) + 2] = newPrice;
       this.emitUpdate(s, OrderStatus.PENDING_TRIGGER);
       return;
     }
-    const lv = this.oLevel[s]!;
+    const lv = this.I[(s << 4) + 14]!;
     const status = filled > 0 ? OrderStatus.PARTIALLY_FILLED : OrderStatus.NEW;
-    if (newPrice === this.oPrice[s] && quantity <= this.oQty[s]!) {
+    if (newPrice === this.F[(s << 3) + 2] && quantity <= this.F[(s << 3) + 3]!) {
       // in place, keeps priority
       const rem = quantity - filled;
-      this.oQty[s] = quantity;
-      this.oRem[s] = rem;
-      const vis = this.oVis[s]!;
+      this.F[(s << 3) + 3] = quantity;
+      this.F[(s << 3) + 4] = rem;
+      const vis = this.F[(s << 3) + 5]!;
       if (vis > rem) {
         this.lTotal[lv] = this.lTotal[lv]! - (vis - rem);
-        this.oVis[s] = rem;
+        this.F[(s << 3) + 5] = rem;
       }
       this.emitUpdate(s, status);
       this.emitLevel(side, lv);
@@ -355,14 +367,14 @@ export class MatchingEngine {
     this.trLo = Number.POSITIVE_INFINITY;
     this.trHi = 0;
     this.unlink(lv, s);
-    this.lTotal[lv] = this.lTotal[lv]! - this.oVis[s]!;
-    this.ids.delete(orderId);
-    this.oMeta[s] = meta & ~(3 << S_STATE);
+    this.lTotal[lv] = this.lTotal[lv]! - this.F[(s << 3) + 5]!;
+    this.idDelete(orderId);
+    this.I[(s << 4) + 15] = meta & ~(3 << S_STATE);
     const rem = quantity - filled;
-    this.oPrice[s] = newPrice;
-    this.oQty[s] = quantity;
-    this.oRem[s] = rem;
-    this.oVis[s] = disp > 0 && disp < rem ? disp : rem;
+    this.F[(s << 3) + 2] = newPrice;
+    this.F[(s << 3) + 3] = quantity;
+    this.F[(s << 3) + 4] = rem;
+    this.F[(s << 3) + 5] = disp > 0 && disp < rem ? disp : rem;
     this.emitUpdate(s, status);
     this.levelChanged(side, lv);
     this.execute(s);
@@ -385,7 +397,7 @@ export class MatchingEngine {
 
   /** Number of open orders (resting + pending stops). */
   openOrderCount(): number {
-    return this.ids.size;
+    return this.idxSize;
   }
 
   /** Best `levels` price levels of a side, best first (visible quantities). */
@@ -402,30 +414,30 @@ export class MatchingEngine {
 
   /** Look up an open order (resting or pending stop) by id. */
   getOrder(orderId: number): OrderView | null {
-    const s = isId(orderId) ? this.ids.get(orderId) : -1;
+    const s = isId(orderId) ? this.idGet(orderId) : -1;
     return s < 0 ? null : this.view(s);
   }
 
   /** Resting orders of a level in FIFO order (ids), for tests and inspection. */
   levelOrders(side: 'BUY' | 'SELL' | number, price: number): number[] {
     const sd = side === 'BUY' || side === 0 ? 0 : 1;
-    const lv = this.prices[sd]!.get(price);
+    const lv = this.levelAt(sd, price);
     const out: number[] = [];
     if (lv < 0) return out;
-    for (let m = this.lHead[lv]!; m >= 0; m = this.oNext[m]!) out.push(this.oId[m]!);
+    for (let m = this.lHead[lv]!; m >= 0; m = this.I[(m << 4) + 12]!) out.push(this.F[m << 3]!);
     return out;
   }
 
   /** Pending stop order ids in trigger order. */
   pendingStops(): number[] {
     const out: number[] = [];
-    for (let s = this.stopHead; s >= 0; s = this.oNext[s]!) out.push(this.oId[s]!);
+    for (let s = this.stopHead; s >= 0; s = this.I[(s << 4) + 12]!) out.push(this.F[s << 3]!);
     return out;
   }
 
   /** Approximate bytes of engine memory per order slot (pool + id index). */
   bytesPerOrderSlot(): number {
-    return (9 * 8 + 4 * 4 + this.ids.bytes() / this.ocap) | 0;
+    return (64 + 16 + this.idx.byteLength / this.ocap) | 0;
   }
 
   // =====================================================================================
@@ -434,19 +446,19 @@ export class MatchingEngine {
 
   snapshot(): EngineSnapshot {
     const rec = (s: number): SnapshotOrder => {
-      const m = this.oMeta[s]!;
+      const m = this.I[(s << 4) + 15]!;
       return [
-        this.oId[s]!,
-        this.oUser[s]!,
+        this.F[s << 3]!,
+        this.F[(s << 3) + 1]!,
         m & M_SIDE,
         (m >> S_TYPE) & 7,
         (m >> S_TIF) & 3,
-        this.oPrice[s]!,
+        this.F[(s << 3) + 2]!,
         this.oStop[s]!,
-        this.oQty[s]!,
-        this.oFilled[s]!,
-        this.oRem[s]!,
-        this.oVis[s]!,
+        this.F[(s << 3) + 3]!,
+        this.F[(s << 3) + 3]! - this.F[(s << 3) + 4]!,
+        this.F[(s << 3) + 4]!,
+        this.F[(s << 3) + 5]!,
         this.oDisp[s]!,
         (m >> S_STP) & 3,
         m & M_POST ? 1 : 0,
@@ -455,12 +467,12 @@ export class MatchingEngine {
     const side = (sd: number): SnapshotOrder[] => {
       const out: SnapshotOrder[] = [];
       for (const lv of this.sortedLevels(sd)) {
-        for (let m = this.lHead[lv]!; m >= 0; m = this.oNext[m]!) out.push(rec(m));
+        for (let m = this.lHead[lv]!; m >= 0; m = this.I[(m << 4) + 12]!) out.push(rec(m));
       }
       return out;
     };
     const stops: SnapshotOrder[] = [];
-    for (let s = this.stopHead; s >= 0; s = this.oNext[s]!) stops.push(rec(s));
+    for (let s = this.stopHead; s >= 0; s = this.I[(s << 4) + 12]!) stops.push(rec(s));
     return {
       version: 1,
       config: { marketProtectionBps: this.marketProtectionBps },
@@ -484,16 +496,15 @@ export class MatchingEngine {
     eng.lastPrice = snap.lastPrice;
     const load = (r: SnapshotOrder): number => {
       const s = eng.allocOrder();
-      eng.oId[s] = r[0];
-      eng.oUser[s] = r[1];
-      eng.oMeta[s] =
+      eng.F[s << 3] = r[0];
+      eng.F[(s << 3) + 1] = r[1];
+      eng.I[(s << 4) + 15] =
         r[2] | (r[3] << S_TYPE) | (r[4] << S_TIF) | (r[12] << S_STP) | (r[13] ? M_POST : 0);
-      eng.oPrice[s] = r[5];
+      eng.F[(s << 3) + 2] = r[5];
       eng.oStop[s] = r[6];
-      eng.oQty[s] = r[7];
-      eng.oFilled[s] = r[8];
-      eng.oRem[s] = r[9];
-      eng.oVis[s] = r[10];
+      eng.F[(s << 3) + 3] = r[7];
+      eng.F[(s << 3) + 4] = r[9];
+      eng.F[(s << 3) + 5] = r[10];
       eng.oDisp[s] = r[11];
       return s;
     };
@@ -501,9 +512,9 @@ export class MatchingEngine {
     for (const r of snap.asks) eng.restSilently(load(r));
     for (const r of snap.stops) {
       const s = load(r);
-      eng.oMeta[s]! |= ST_PENDING << S_STATE;
+      eng.I[(s << 4) + 15]! |= ST_PENDING << S_STATE;
       eng.linkStop(s);
-      eng.ids.set(r[0], s);
+      eng.idSet(r[0], s);
     }
     return eng;
   }
@@ -560,7 +571,7 @@ export class MatchingEngine {
     if (postOnly && (type !== OrderType.LIMIT || tif !== TimeInForce.GTC)) {
       return RejectCode.INVALID_POST_ONLY;
     }
-    if (this.ids.get(orderId) >= 0) return RejectCode.DUPLICATE_ORDER_ID;
+    if (this.idGet(orderId) >= 0) return RejectCode.DUPLICATE_ORDER_ID;
     if (postOnly && this.crosses(side, price)) return RejectCode.POST_ONLY_WOULD_TAKE;
     return -1;
   }
@@ -574,10 +585,10 @@ export class MatchingEngine {
 
   /** Run an incoming (or triggered, or re-entered) order `t` to completion. */
   private execute(t: number): void {
-    const meta = this.oMeta[t]!;
+    const meta = this.I[(t << 4) + 15]!;
     const side = meta & M_SIDE;
     const type = (meta >> S_TYPE) & 7;
-    const filledBefore = this.oFilled[t]!;
+    const remBefore = this.F[(t << 3) + 4]!;
     if (isMarketType(type)) {
       const bl = this.best[side ^ 1]!;
       if (bl < 0) {
@@ -589,7 +600,7 @@ export class MatchingEngine {
         this.emitUpdate(t, OrderStatus.FILLED);
         this.freeOrder(t);
       } else if (r === R_QUOTE) {
-        if (this.oFilled[t]! > 0) {
+        if (this.F[(t << 3) + 4]! < MAX_SAFE) {
           this.emitUpdate(t, OrderStatus.FILLED);
           this.freeOrder(t);
         } else this.expireTaker(t, ExpireCode.QUOTE_TOO_SMALL);
@@ -608,13 +619,13 @@ export class MatchingEngine {
       return;
     }
     const tif = (meta >> S_TIF) & 3;
-    const price = this.oPrice[t]!;
+    const price = this.F[(t << 3) + 2]!;
     if (tif === TimeInForce.FOK && !this.fokFillable(t, side, price)) {
       this.expireTaker(t, ExpireCode.FOK);
       return;
     }
     const r = this.match(t, side, price, 0);
-    if (this.oRem[t] === 0) {
+    if (this.F[(t << 3) + 4] === 0) {
       this.emitUpdate(t, OrderStatus.FILLED);
       this.freeOrder(t);
     } else if (r === R_STP_TAKER) this.expireTaker(t, ExpireCode.STP_EXPIRE_TAKER);
@@ -622,10 +633,10 @@ export class MatchingEngine {
     else if (tif === TimeInForce.IOC) this.expireTaker(t, ExpireCode.IOC);
     else if (tif === TimeInForce.FOK) this.expireTaker(t, ExpireCode.FOK);
     else {
-      if (this.oFilled[t]! > filledBefore) {
-        const rem = this.oRem[t]!;
+      if (this.F[(t << 3) + 4]! < remBefore) {
+        const rem = this.F[(t << 3) + 4]!;
         const d = this.oDisp[t]!;
-        this.oVis[t] = d > 0 && d < rem ? d : rem;
+        this.F[(t << 3) + 5] = d > 0 && d < rem ? d : rem;
         this.emitUpdate(t, OrderStatus.PARTIALLY_FILLED);
       }
       this.rest(t);
@@ -645,9 +656,9 @@ export class MatchingEngine {
   /** Would a FOK order fill completely (price limit and STP taken into account)? */
   private fokFillable(t: number, side: number, limit: number): boolean {
     const opp = side ^ 1;
-    let need = this.oRem[t]!;
-    const user = this.oUser[t]!;
-    const stp = (this.oMeta[t]! >> S_STP) & 3;
+    let need = this.F[(t << 3) + 4]!;
+    const user = this.F[(t << 3) + 1]!;
+    const stp = (this.I[(t << 4) + 15]! >> S_STP) & 3;
     const levels = this.sortedLevels(opp);
     for (const lv of levels) {
       const p = this.lPrice[lv]!;
@@ -655,14 +666,14 @@ export class MatchingEngine {
       let blocked = false;
       let firstPass = 0;
       let all = 0;
-      for (let m = this.lHead[lv]!; m >= 0; m = this.oNext[m]!) {
-        if (stp !== StpMode.NONE && this.oUser[m] === user) {
+      for (let m = this.lHead[lv]!; m >= 0; m = this.I[(m << 4) + 12]!) {
+        if (stp !== StpMode.NONE && this.F[(m << 3) + 1] === user) {
           if (stp === StpMode.EXPIRE_MAKER) continue;
           blocked = true;
           break;
         }
-        firstPass += this.oVis[m]!;
-        all += this.oRem[m]!;
+        firstPass += this.F[(m << 3) + 5]!;
+        all += this.F[(m << 3) + 4]!;
       }
       if (blocked) return firstPass >= need;
       if (all >= need) return true;
@@ -677,18 +688,13 @@ export class MatchingEngine {
    */
   private match(t: number, side: number, limit: number, quote: number): number {
     const opp = side ^ 1;
-    const oUser = this.oUser;
-    const oVis = this.oVis;
-    const oRem = this.oRem;
-    const oFilled = this.oFilled;
-    const oNext = this.oNext;
-    const oId = this.oId;
-    const tId = oId[t]!;
-    const tUser = oUser[t]!;
-    const stp = (this.oMeta[t]! >> S_STP) & 3;
+    const F = this.F;
+    const I = this.I;
+    const tId = F[t << 3]!;
+    const tUser = F[(t << 3) + 1]!;
+    const stp = (this.I[(t << 4) + 15]! >> S_STP) & 3;
     const isBuy = side === BUY;
-    let rem = oRem[t]!;
-    let filled = oFilled[t]!;
+    let rem = F[(t << 3) + 4]!;
     let code = R_DONE;
     while (rem > 0) {
       const lv = this.best[opp]!;
@@ -707,16 +713,16 @@ export class MatchingEngine {
       let traded = false;
       let changed = false;
       while (rem > 0 && m >= 0) {
-        if (stp !== StpMode.NONE && oUser[m] === tUser) {
+        if (stp !== StpMode.NONE && F[(m << 3) + 1] === tUser) {
           if (stp === StpMode.EXPIRE_TAKER) {
             code = R_STP_TAKER;
             break;
           }
-          const next = oNext[m]!;
+          const next = I[(m << 4) + 12]!;
           changed = true;
-          total -= oVis[m]!;
+          total -= F[(m << 3) + 5]!;
           this.unlink(lv, m);
-          this.ids.delete(oId[m]!);
+          this.idDelete(F[m << 3]!);
           this.emitExpired(
             m,
             stp === StpMode.EXPIRE_MAKER ? ExpireCode.STP_EXPIRE_MAKER : ExpireCode.STP_EXPIRE_BOTH,
@@ -729,7 +735,7 @@ export class MatchingEngine {
           m = next;
           continue;
         }
-        let vis = oVis[m]!;
+        let vis = F[(m << 3) + 5]!;
         let q = Math.min(vis, rem);
         if (quote) {
           const aff = this.budget / pBig;
@@ -742,18 +748,16 @@ export class MatchingEngine {
         }
         traded = true;
         rem -= q;
-        filled += q;
         vis -= q;
         total -= q;
-        const mRem = oRem[m]! - q;
-        oRem[m] = mRem;
-        oFilled[m] = oFilled[m]! + q;
+        const mRem = F[(m << 3) + 4]! - q;
+        F[(m << 3) + 4] = mRem;
         // TRADE
         {
           const b = this.ev(EventType.TRADE);
           const e = this.events;
-          e[b + 2] = oId[m]!;
-          e[b + 3] = oUser[m]!;
+          e[b + 2] = F[m << 3]!;
+          e[b + 3] = F[(m << 3) + 1]!;
           e[b + 4] = tId;
           e[b + 5] = tUser;
           e[b + 6] = p;
@@ -764,26 +768,26 @@ export class MatchingEngine {
           e[b + 11] = 0;
         }
         if (vis > 0) {
-          oVis[m] = vis;
+          F[(m << 3) + 5] = vis;
           this.emitUpdate(m, OrderStatus.PARTIALLY_FILLED);
           if (rem > 0) code = R_QUOTE; // only a quote budget stops short of a maker's slice
           break;
         }
-        const next = oNext[m]!;
+        const next = I[(m << 4) + 12]!;
         if (mRem > 0) {
           // iceberg refresh: new slice to the back of the level
           const d = this.oDisp[m]!;
           const nv = Math.min(d, mRem);
           if (total + nv > MAX_SAFE) {
-            oVis[m] = 0;
+            F[(m << 3) + 5] = 0;
             this.unlink(lv, m);
-            this.ids.delete(oId[m]!);
+            this.idDelete(F[m << 3]!);
             this.emitExpired(m, ExpireCode.LEVEL_CAPACITY);
             this.freeOrder(m);
             m = next;
             continue;
           }
-          oVis[m] = nv;
+          F[(m << 3) + 5] = nv;
           total += nv;
           this.emitUpdate(m, OrderStatus.PARTIALLY_FILLED);
           if (next >= 0) {
@@ -792,9 +796,9 @@ export class MatchingEngine {
             m = next;
           } else m = this.lHead[lv]!;
         } else {
-          oVis[m] = 0;
+          F[(m << 3) + 5] = 0;
           this.unlink(lv, m);
-          this.ids.delete(oId[m]!);
+          this.idDelete(F[m << 3]!);
           this.emitUpdate(m, OrderStatus.FILLED);
           this.freeOrder(m);
           m = next;
@@ -809,48 +813,81 @@ export class MatchingEngine {
       if (traded || changed) this.levelChanged(opp, lv);
       if (code !== R_DONE) break;
     }
-    oRem[t] = rem;
-    oFilled[t] = filled;
+    F[(t << 3) + 4] = rem;
     return code;
   }
 
   /** Put order `t` (state: taker) on the book. */
   private rest(t: number): void {
-    const meta = this.oMeta[t]!;
+    const meta = this.I[(t << 4) + 15]!;
     const side = meta & M_SIDE;
-    const p = this.oPrice[t]!;
-    const rem = this.oRem[t]!;
+    const p = this.F[(t << 3) + 2]!;
+    const rem = this.F[(t << 3) + 4]!;
     const d = this.oDisp[t]!;
     const vis = d > 0 && d < rem ? d : rem;
-    this.oVis[t] = vis;
-    let lv = this.prices[side]!.get(p);
-    if (lv >= 0 && this.lTotal[lv]! + vis > MAX_SAFE) {
-      this.expireTaker(t, ExpireCode.LEVEL_CAPACITY);
-      return;
-    }
-    if (lv < 0) lv = this.newLevel(side, p);
+    this.F[(t << 3) + 5] = vis;
+    const k = side === BUY ? p : -p;
+    const j = this.ladderFind(side, k);
+    let lv: number;
+    if (j >= 0 && this.lvK[side]![j] === k) {
+      lv = this.lvId[side]![j]!;
+      if (this.lTotal[lv]! + vis > MAX_SAFE) {
+        this.expireTaker(t, ExpireCode.LEVEL_CAPACITY);
+        return;
+      }
+    } else lv = this.newLevel(side, p, j);
     this.append(lv, t);
     this.lTotal[lv] = this.lTotal[lv]! + vis;
-    this.oLevel[t] = lv;
-    this.oMeta[t] = meta | (ST_RESTING << S_STATE);
-    this.ids.set(this.oId[t]!, t);
+    this.I[(t << 4) + 14] = lv;
+    this.I[(t << 4) + 15] = meta | (ST_RESTING << S_STATE);
+    this.idSet(this.F[t << 3]!, t);
     this.emitLevel(side, lv);
   }
 
   /** Rest without events (restore). */
   private restSilently(t: number): void {
-    const side = this.oMeta[t]! & M_SIDE;
-    const p = this.oPrice[t]!;
-    let lv = this.prices[side]!.get(p);
-    if (lv < 0) lv = this.newLevel(side, p);
+    const side = this.I[(t << 4) + 15]! & M_SIDE;
+    const p = this.F[(t << 3) + 2]!;
+    const k = side === BUY ? p : -p;
+    const j = this.ladderFind(side, k);
+    const lv =
+      j >= 0 && this.lvK[side]![j] === k ? this.lvId[side]![j]! : this.newLevel(side, p, j);
     this.append(lv, t);
-    this.lTotal[lv] = this.lTotal[lv]! + this.oVis[t]!;
-    this.oLevel[t] = lv;
-    this.oMeta[t]! |= ST_RESTING << S_STATE;
-    this.ids.set(this.oId[t]!, t);
+    this.lTotal[lv] = this.lTotal[lv]! + this.F[(t << 3) + 5]!;
+    this.I[(t << 4) + 14] = lv;
+    this.I[(t << 4) + 15]! |= ST_RESTING << S_STATE;
+    this.idSet(this.F[t << 3]!, t);
   }
 
-  private newLevel(side: number, p: number): number {
+  /** Index of the largest key <= k in a side's ladder, or -1. Scans from the touch first. */
+  private ladderFind(side: number, k: number): number {
+    const K = this.lvK[side]!;
+    let i = this.lvN[side]! - 1;
+    const stop = i - 8;
+    while (i >= 0 && K[i]! > k) {
+      if (i === stop) {
+        let lo = 0;
+        let hi = i;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (K[mid]! <= k) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo - 1;
+      }
+      i--;
+    }
+    return i;
+  }
+
+  private levelAt(side: number, p: number): number {
+    const k = side === BUY ? p : -p;
+    const j = this.ladderFind(side, k);
+    return j >= 0 && this.lvK[side]![j] === k ? this.lvId[side]![j]! : -1;
+  }
+
+  /** New level at price p, inserted in the ladder after index j (from ladderFind). */
+  private newLevel(side: number, p: number, j: number): number {
     let lv = this.lFree;
     if (lv >= 0) this.lFree = this.lHead[lv]!;
     else {
@@ -862,17 +899,24 @@ export class MatchingEngine {
     this.lCount[lv] = 0;
     this.lHead[lv] = -1;
     this.lTail[lv] = -1;
-    const tbl = this.prices[side]!;
-    tbl.set(p, lv);
-    const h = this.heaps[side]!;
-    if (h.size > 2 * tbl.size + 64) {
-      h.clear();
-      tbl.forEach((price) => {
-        h.push(side === BUY ? -price : price);
-      });
-    } else h.push(side === BUY ? -p : p);
-    const b = this.best[side]!;
-    if (b < 0 || (side === BUY ? p > this.lPrice[b]! : p < this.lPrice[b]!)) this.best[side] = lv;
+    let K = this.lvK[side]!;
+    let ids = this.lvId[side]!;
+    const n = this.lvN[side]!;
+    if (n === K.length) {
+      K = grow64(K, n * 2);
+      ids = grow32(ids, n * 2);
+      this.lvK[side] = K;
+      this.lvId[side] = ids;
+    }
+    const pos = j + 1;
+    if (pos < n) {
+      K.copyWithin(pos + 1, pos, n);
+      ids.copyWithin(pos + 1, pos, n);
+    }
+    K[pos] = side === BUY ? p : -p;
+    ids[pos] = lv;
+    this.lvN[side] = n + 1;
+    this.best[side] = ids[n]!;
     return lv;
   }
 
@@ -897,50 +941,44 @@ export class MatchingEngine {
   }
 
   private removeLevel(side: number, lv: number): void {
-    const tbl = this.prices[side]!;
-    tbl.delete(this.lPrice[lv]!);
+    const n = this.lvN[side]! - 1;
+    const ids = this.lvId[side]!;
+    if (ids[n] !== lv) {
+      const p = this.lPrice[lv]!;
+      const j = this.ladderFind(side, side === BUY ? p : -p);
+      this.lvK[side]!.copyWithin(j, j + 1, n + 1);
+      ids.copyWithin(j, j + 1, n + 1);
+    }
+    this.lvN[side] = n;
+    this.best[side] = n > 0 ? ids[n - 1]! : -1;
     this.lHead[lv] = this.lFree;
     this.lFree = lv;
-    if (this.best[side] === lv) {
-      const h = this.heaps[side]!;
-      let nb = -1;
-      while (h.size > 0) {
-        const k = h.top();
-        const l2 = tbl.get(side === BUY ? -k : k);
-        if (l2 >= 0) {
-          nb = l2;
-          break;
-        }
-        h.pop();
-      }
-      this.best[side] = nb;
-    }
   }
 
+  /** Level ids of a side, best first. */
   private sortedLevels(side: number): number[] {
     const out: number[] = [];
-    this.prices[side]!.forEach((_p, lv) => {
-      out.push(lv);
-    });
-    const lp = this.lPrice;
-    if (side === BUY) out.sort((a, b) => lp[b]! - lp[a]!);
-    else out.sort((a, b) => lp[a]! - lp[b]!);
+    const ids = this.lvId[side]!;
+    for (let i = this.lvN[side]! - 1; i >= 0; i--) out.push(ids[i]!);
     return out;
   }
 
+  /** Cancel open order in slot s (right after idGet found it, its table position is reused). */
   private cancelSlot(s: number): void {
-    const meta = this.oMeta[s]!;
+    const meta = this.I[(s << 4) + 15]!;
     const state = (meta >> S_STATE) & 3;
-    this.ids.delete(this.oId[s]!);
+    if (this.foundEpoch === this.idxEpoch && this.idx[this.foundPos << 1] === s + 1) {
+      this.idDeleteAt(this.foundPos);
+    } else this.idDelete(this.F[s << 3]!);
     if (state === ST_PENDING) {
       this.unlinkStop(s);
       this.emitUpdate(s, OrderStatus.CANCELED);
       this.freeOrder(s);
       return;
     }
-    const lv = this.oLevel[s]!;
+    const lv = this.I[(s << 4) + 14]!;
     this.unlink(lv, s);
-    this.lTotal[lv] = this.lTotal[lv]! - this.oVis[s]!;
+    this.lTotal[lv] = this.lTotal[lv]! - this.F[(s << 3) + 5]!;
     this.emitUpdate(s, OrderStatus.CANCELED);
     this.levelChanged(meta & M_SIDE, lv);
     this.freeOrder(s);
@@ -954,7 +992,7 @@ export class MatchingEngine {
   // ---- stops ----
 
   private stopHolds(s: number, lo: number, hi: number): boolean {
-    const meta = this.oMeta[s]!;
+    const meta = this.I[(s << 4) + 15]!;
     const type = (meta >> S_TYPE) & 7;
     const sell = (meta & M_SIDE) === 1;
     const sp = this.oStop[s]!;
@@ -966,9 +1004,9 @@ export class MatchingEngine {
   private emitTriggered(s: number): void {
     const b = this.ev(EventType.STOP_TRIGGERED);
     const e = this.events;
-    e[b + 2] = this.oId[s]!;
-    e[b + 3] = this.oUser[s]!;
-    e[b + 4] = this.oMeta[s]! & M_SIDE;
+    e[b + 2] = this.F[s << 3]!;
+    e[b + 3] = this.F[(s << 3) + 1]!;
+    e[b + 4] = this.I[(s << 4) + 15]! & M_SIDE;
     e[b + 5] = this.oStop[s]!;
     e[b + 6] = this.lastPrice;
     e[b + 7] = 0;
@@ -992,11 +1030,11 @@ export class MatchingEngine {
         const hi = this.trHi;
         let s = this.stopHead;
         while (s >= 0) {
-          const next = this.oNext[s]!;
+          const next = this.I[(s << 4) + 12]!;
           if (this.stopHolds(s, lo, hi)) {
             this.unlinkStop(s);
-            this.ids.delete(this.oId[s]!);
-            this.oMeta[s] = this.oMeta[s]! & ~(3 << S_STATE);
+            this.idDelete(this.F[s << 3]!);
+            this.I[(s << 4) + 15] = this.I[(s << 4) + 15]! & ~(3 << S_STATE);
             this.emitTriggered(s);
             q.push(s);
           }
@@ -1013,20 +1051,20 @@ export class MatchingEngine {
 
   private linkStop(s: number): void {
     const tl = this.stopTail;
-    this.oPrev[s] = tl;
-    this.oNext[s] = -1;
-    if (tl >= 0) this.oNext[tl] = s;
+    this.I[(s << 4) + 13] = tl;
+    this.I[(s << 4) + 12] = -1;
+    if (tl >= 0) this.I[(tl << 4) + 12] = s;
     else this.stopHead = s;
     this.stopTail = s;
     this.stopCount++;
   }
 
   private unlinkStop(s: number): void {
-    const p = this.oPrev[s]!;
-    const n = this.oNext[s]!;
-    if (p >= 0) this.oNext[p] = n;
+    const p = this.I[(s << 4) + 13]!;
+    const n = this.I[(s << 4) + 12]!;
+    if (p >= 0) this.I[(p << 4) + 12] = n;
     else this.stopHead = n;
-    if (n >= 0) this.oPrev[n] = p;
+    if (n >= 0) this.I[(n << 4) + 13] = p;
     else this.stopTail = p;
     this.stopCount--;
   }
@@ -1035,22 +1073,128 @@ export class MatchingEngine {
 
   private append(lv: number, m: number): void {
     const tl = this.lTail[lv]!;
-    this.oPrev[m] = tl;
-    this.oNext[m] = -1;
-    if (tl >= 0) this.oNext[tl] = m;
+    this.I[(m << 4) + 13] = tl;
+    this.I[(m << 4) + 12] = -1;
+    if (tl >= 0) this.I[(tl << 4) + 12] = m;
     else this.lHead[lv] = m;
     this.lTail[lv] = m;
     this.lCount[lv] = this.lCount[lv]! + 1;
   }
 
   private unlink(lv: number, m: number): void {
-    const p = this.oPrev[m]!;
-    const n = this.oNext[m]!;
-    if (p >= 0) this.oNext[p] = n;
+    const p = this.I[(m << 4) + 13]!;
+    const n = this.I[(m << 4) + 12]!;
+    if (p >= 0) this.I[(p << 4) + 12] = n;
     else this.lHead[lv] = n;
-    if (n >= 0) this.oPrev[n] = p;
+    if (n >= 0) this.I[(n << 4) + 13] = p;
     else this.lTail[lv] = p;
     this.lCount[lv] = this.lCount[lv]! - 1;
+  }
+
+  // ---- id index ----
+
+  private idGet(k: number): number {
+    const idx = this.idx;
+    const F = this.F;
+    const mask = this.idxMask;
+    const h = Math.imul((k >>> 0) ^ Math.imul((k / 4294967296) >>> 0, 0x85ebca6b), 0x9e3779b1);
+    let i = h >>> this.idxShift;
+    for (;;) {
+      const e = idx[i << 1]!;
+      if (e === 0) {
+        this.hintPos = i;
+        this.hintKey = k;
+        this.hintHash = h;
+        this.hintEpoch = this.idxEpoch;
+        return -1;
+      }
+      if (idx[(i << 1) + 1] === h && F[(e - 1) << 3] === k) {
+        this.foundPos = i;
+        this.foundEpoch = this.idxEpoch;
+        return e - 1;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Insert (the id must not be present). */
+  private idSet(k: number, slot: number): void {
+    if ((this.idxSize + 1) * 2 > this.idxMask + 1) this.idGrow();
+    const idx = this.idx;
+    let i: number;
+    let h: number;
+    if (k === this.hintKey && this.hintEpoch === this.idxEpoch) {
+      // nothing changed since the duplicate check probed for this id: reuse its position
+      i = this.hintPos;
+      h = this.hintHash;
+    } else {
+      const mask = this.idxMask;
+      h = Math.imul((k >>> 0) ^ Math.imul((k / 4294967296) >>> 0, 0x85ebca6b), 0x9e3779b1);
+      i = h >>> this.idxShift;
+      while (idx[i << 1] !== 0) i = (i + 1) & mask;
+    }
+    idx[i << 1] = slot + 1;
+    idx[(i << 1) + 1] = h;
+    this.idxSize++;
+    this.idxEpoch++;
+  }
+
+  private idDelete(k: number): void {
+    const idx = this.idx;
+    const F = this.F;
+    const mask = this.idxMask;
+    const shift = this.idxShift;
+    const h = Math.imul((k >>> 0) ^ Math.imul((k / 4294967296) >>> 0, 0x85ebca6b), 0x9e3779b1);
+    let i = h >>> shift;
+    for (;;) {
+      const e = idx[i << 1]!;
+      if (e === 0) return;
+      if (idx[(i << 1) + 1] === h && F[(e - 1) << 3] === k) break;
+      i = (i + 1) & mask;
+    }
+    this.idDeleteAt(i);
+  }
+
+  /** Remove the entry at table position i (backward-shift deletion). */
+  private idDeleteAt(i: number): void {
+    const idx = this.idx;
+    const mask = this.idxMask;
+    const shift = this.idxShift;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const e = idx[j << 1]!;
+      if (e === 0) break;
+      const home = idx[(j << 1) + 1]! >>> shift;
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        idx[i << 1] = e;
+        idx[(i << 1) + 1] = idx[(j << 1) + 1]!;
+        i = j;
+      }
+    }
+    idx[i << 1] = 0;
+    this.idxSize--;
+    this.idxEpoch++;
+  }
+
+  private idGrow(): void {
+    const old = this.idx;
+    const cap = (this.idxMask + 1) * 2;
+    this.idxEpoch++;
+    this.idx = new Int32Array(cap * 2);
+    this.idxMask = cap - 1;
+    this.idxShift = 32 - Math.log2(cap);
+    const idx = this.idx;
+    const mask = this.idxMask;
+    for (let o = 0; o < old.length; o += 2) {
+      const e = old[o]!;
+      if (e === 0) continue;
+      const h = old[o + 1]!;
+      let i = h >>> this.idxShift;
+      while (idx[i << 1] !== 0) i = (i + 1) & mask;
+      idx[i << 1] = e;
+      idx[(i << 1) + 1] = h;
+    }
   }
 
   // ---- pools ----
@@ -1058,7 +1202,7 @@ export class MatchingEngine {
   private allocOrder(): number {
     const s = this.oFree;
     if (s >= 0) {
-      this.oFree = this.oNext[s]!;
+      this.oFree = this.I[(s << 4) + 12]!;
       return s;
     }
     if (this.oTop === this.ocap) this.growOrders();
@@ -1066,26 +1210,20 @@ export class MatchingEngine {
   }
 
   private freeOrder(s: number): void {
-    this.oMeta[s] = 0;
-    this.oNext[s] = this.oFree;
+    this.I[(s << 4) + 15] = 0;
+    this.I[(s << 4) + 12] = this.oFree;
     this.oFree = s;
   }
 
   private growOrders(): void {
     const n = this.ocap * 2;
-    this.oId = grow64(this.oId, n);
-    this.oUser = grow64(this.oUser, n);
-    this.oPrice = grow64(this.oPrice, n);
-    this.oQty = grow64(this.oQty, n);
-    this.oFilled = grow64(this.oFilled, n);
-    this.oRem = grow64(this.oRem, n);
-    this.oVis = grow64(this.oVis, n);
+    const buf = new ArrayBuffer(n * 64);
+    const f = new Float64Array(buf);
+    f.set(this.F);
+    this.F = f;
+    this.I = new Int32Array(buf);
     this.oDisp = grow64(this.oDisp, n);
     this.oStop = grow64(this.oStop, n);
-    this.oNext = grow32(this.oNext, n);
-    this.oPrev = grow32(this.oPrev, n);
-    this.oLevel = grow32(this.oLevel, n);
-    this.oMeta = grow32(this.oMeta, n);
     this.ocap = n;
   }
 
@@ -1131,34 +1269,34 @@ export class MatchingEngine {
   private emitUpdate(s: number, status: number): void {
     const b = this.ev(EventType.ORDER_UPDATED);
     const e = this.events;
-    const meta = this.oMeta[s]!;
-    e[b + 2] = this.oId[s]!;
-    e[b + 3] = this.oUser[s]!;
+    const meta = this.I[(s << 4) + 15]!;
+    e[b + 2] = this.F[s << 3]!;
+    e[b + 3] = this.F[(s << 3) + 1]!;
     e[b + 4] = meta & M_SIDE;
     e[b + 5] = status;
-    e[b + 6] = this.oPrice[s]!;
-    e[b + 7] = this.oQty[s]!;
-    e[b + 8] = this.oFilled[s]!;
-    e[b + 9] = meta & M_QUOTE || status === OrderStatus.FILLED ? 0 : this.oRem[s]!;
+    e[b + 6] = this.F[(s << 3) + 2]!;
+    e[b + 7] = meta & M_QUOTE ? 0 : this.F[(s << 3) + 3]!;
+    e[b + 8] = this.F[(s << 3) + 3]! - this.F[(s << 3) + 4]!;
+    e[b + 9] = meta & M_QUOTE || status === OrderStatus.FILLED ? 0 : this.F[(s << 3) + 4]!;
     e[b + 10] =
       meta & M_QUOTE || status === OrderStatus.FILLED || status === OrderStatus.CANCELED
         ? 0
-        : this.oVis[s]!;
+        : this.F[(s << 3) + 5]!;
     e[b + 11] = 0;
   }
 
   private emitExpired(s: number, reason: number): void {
     const b = this.ev(EventType.EXPIRED);
     const e = this.events;
-    const meta = this.oMeta[s]!;
-    e[b + 2] = this.oId[s]!;
-    e[b + 3] = this.oUser[s]!;
+    const meta = this.I[(s << 4) + 15]!;
+    e[b + 2] = this.F[s << 3]!;
+    e[b + 3] = this.F[(s << 3) + 1]!;
     e[b + 4] = meta & M_SIDE;
     e[b + 5] = reason;
-    e[b + 6] = this.oPrice[s]!;
-    e[b + 7] = this.oQty[s]!;
-    e[b + 8] = this.oFilled[s]!;
-    e[b + 9] = meta & M_QUOTE ? 0 : this.oRem[s]!;
+    e[b + 6] = this.F[(s << 3) + 2]!;
+    e[b + 7] = meta & M_QUOTE ? 0 : this.F[(s << 3) + 3]!;
+    e[b + 8] = this.F[(s << 3) + 3]! - this.F[(s << 3) + 4]!;
+    e[b + 9] = meta & M_QUOTE ? 0 : this.F[(s << 3) + 4]!;
     e[b + 10] = 0;
     e[b + 11] = 0;
   }
@@ -1179,19 +1317,19 @@ export class MatchingEngine {
   }
 
   private view(s: number): OrderView {
-    const m = this.oMeta[s]!;
+    const m = this.I[(s << 4) + 15]!;
     return {
-      orderId: this.oId[s]!,
-      userId: this.oUser[s]!,
+      orderId: this.F[s << 3]!,
+      userId: this.F[(s << 3) + 1]!,
       side: SIDE_NAMES[m & M_SIDE]!,
       type: ORDER_TYPE_NAMES[(m >> S_TYPE) & 7]!,
       timeInForce: TIF_NAMES[(m >> S_TIF) & 3]!,
-      price: this.oPrice[s]!,
+      price: this.F[(s << 3) + 2]!,
       stopPrice: this.oStop[s]!,
-      quantity: this.oQty[s]!,
-      filled: this.oFilled[s]!,
-      remaining: this.oRem[s]!,
-      visible: this.oVis[s]!,
+      quantity: this.F[(s << 3) + 3]!,
+      filled: this.F[(s << 3) + 3]! - this.F[(s << 3) + 4]!,
+      remaining: this.F[(s << 3) + 4]!,
+      visible: this.F[(s << 3) + 5]!,
       displayQuantity: this.oDisp[s]!,
       stp: STP_NAMES[(m >> S_STP) & 3]!,
       postOnly: (m & M_POST) !== 0,
