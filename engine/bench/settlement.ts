@@ -1,0 +1,195 @@
+// Settlement benchmark: engine loop + group commit on a real PostgreSQL, fed through the
+// bus. The intake side (order rows, holds, EngineCommand rows) is written in bulk before
+// the clock starts; what is measured is command → engine → committed batch → reply.
+// Prints one final JSON line: { ordersPerSecond, p99Ms, ... }.
+//   BENCH_ORDERS (default 40000), BENCH_WINDOW in-flight commands (default 1000)
+import { randomUUID } from 'node:crypto';
+import { engineQueue, MemoryBus } from '@flowex/bus';
+import { type Db, seedDatabase } from '@flowex/db';
+import { createTestDatabase } from '@flowex/db/testing';
+import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
+import { startEngine } from '../src/main.ts';
+import { testConfig } from '../test/service/helpers.ts';
+
+const N = Number(process.env.BENCH_ORDERS ?? 40_000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
+const USERS = 200;
+const M = 'BTC-USDT';
+
+async function fundUsers(db: Db) {
+  const ids = Array.from({ length: USERS }, () => randomUUID());
+  await db.$executeRawUnsafe(
+    `INSERT INTO "User" (id, email, "updatedAt") SELECT u, 'bench-' || u || '@example.com', now()
+       FROM unnest($1::uuid[]) AS u`,
+    ids,
+  );
+  const rows = await db.user.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, accountNo: true },
+  });
+  for (const [asset, amount] of [
+    ['BTC', '100000'],
+    ['USDT', '10000000000'],
+  ] as const) {
+    await db.$executeRawUnsafe(
+      `WITH d AS (INSERT INTO "Transaction" (id, "userId", "assetCode", type, status, amount, "updatedAt")
+                  SELECT gen_random_uuid(), u, $2, 'DEPOSIT', 'COMPLETED', $3::numeric, now()
+                    FROM unnest($1::uuid[]) AS u RETURNING id, "userId")
+       INSERT INTO "LedgerEntry" ("journalId", "userId", "assetCode", bucket, type, amount, reference)
+       SELECT j, u, $2, b::"LedgerBucket", 'DEPOSIT', a, 'tx:' || d.id
+         FROM d, LATERAL (SELECT gen_random_uuid() AS j) g,
+              LATERAL (VALUES (d."userId", 'AVAILABLE', $3::numeric), (NULL::uuid, 'EXTERNAL', -$3::numeric))
+                AS v(u, b, a)`,
+      ids,
+      asset,
+      amount,
+    );
+    await db.$executeRawUnsafe(
+      `INSERT INTO "Balance" ("userId", "assetCode", available, "updatedAt")
+       SELECT u, $2, $3::numeric, now() FROM unnest($1::uuid[]) AS u`,
+      ids,
+      asset,
+      amount,
+    );
+  }
+  return rows;
+}
+
+/** What submitOrder does per order, in bulk: order rows, holds, commands. */
+async function intake(db: Db, users: { id: string; accountNo: number }[]) {
+  const messages: EngineCommandMessage[] = [];
+  const CHUNK = 5000;
+  for (let start = 0; start < N; start += CHUNK) {
+    const n = Math.min(CHUNK, N - start);
+    const specs = Array.from({ length: n }, () => {
+      const u = users[Math.floor(Math.random() * users.length)]!;
+      const side = Math.random() < 0.5 ? ('BUY' as const) : ('SELL' as const);
+      const price = (30_000 + Math.floor(Math.random() * 41) - 20).toFixed(2);
+      const quantity = (0.001 * (1 + Math.floor(Math.random() * 10))).toFixed(3);
+      const hold = side === 'BUY' ? (Number(price) * Number(quantity)).toFixed(5) : quantity;
+      return { u, side, price, quantity, hold, asset: side === 'BUY' ? 'USDT' : 'BTC' };
+    });
+    const ids = await db.$queryRawUnsafe<{ id: string }[]>(
+      `INSERT INTO "Order" ("userId", "marketSymbol", side, type, price, quantity, "holdAsset", "holdRemaining", "updatedAt")
+       SELECT u, $1, s::"OrderSide", 'LIMIT', p, q, a, h, now()
+         FROM unnest($2::uuid[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $7::numeric[])
+           WITH ORDINALITY AS x(u, s, p, q, a, h, i)
+        ORDER BY i RETURNING id::text AS id`,
+      M,
+      specs.map((s) => s.u.id),
+      specs.map((s) => s.side),
+      specs.map((s) => s.price),
+      specs.map((s) => s.quantity),
+      specs.map((s) => s.asset),
+      specs.map((s) => s.hold),
+    );
+    const bodies: PlaceCommand[] = specs.map((s, i) => ({
+      kind: 'PLACE',
+      orderId: ids[i]!.id,
+      userId: s.u.id,
+      accountNo: s.u.accountNo,
+      side: s.side,
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      price: s.price,
+      quantity: s.quantity,
+      postOnly: false,
+      selfTradePrevention: 'NONE',
+      hold: s.hold,
+    }));
+    await db.$executeRawUnsafe(
+      `WITH h AS (SELECT u, a, SUM(h) AS h FROM unnest($1::uuid[], $2::text[], $3::numeric[]) AS x(u, a, h) GROUP BY 1, 2)
+       UPDATE "Balance" b SET available = b.available - h.h, locked = b.locked + h.h
+         FROM h WHERE b."userId" = h.u AND b."assetCode" = h.a`,
+      specs.map((s) => s.u.id),
+      specs.map((s) => s.asset),
+      specs.map((s) => s.hold),
+    );
+    await db.$executeRawUnsafe(
+      `INSERT INTO "LedgerEntry" ("journalId", "userId", "assetCode", bucket, type, amount, reference)
+       SELECT j, u, a, b::"LedgerBucket", 'HOLD', m, 'order:' || o
+         FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::bigint[]) AS x(u, a, h, o),
+              LATERAL (SELECT gen_random_uuid() AS j) g,
+              LATERAL (VALUES ('AVAILABLE', -x.h), ('LOCKED', x.h)) AS v(b, m)`,
+      specs.map((s) => s.u.id),
+      specs.map((s) => s.asset),
+      specs.map((s) => s.hold),
+      ids.map((r) => r.id),
+    );
+    const cmds = await db.$queryRawUnsafe<{ id: string }[]>(
+      `INSERT INTO "EngineCommand" ("marketSymbol", kind, "orderId", "userId", payload)
+       SELECT $1, 'PLACE', o, u, p FROM unnest($2::bigint[], $3::uuid[], $4::jsonb[]) WITH ORDINALITY AS x(o, u, p, i)
+        ORDER BY i RETURNING id::text AS id`,
+      M,
+      bodies.map((b) => b.orderId),
+      bodies.map((b) => b.userId),
+      bodies.map((b) => JSON.stringify(b)),
+    );
+    bodies.forEach((body, i) => {
+      messages.push({ commandId: cmds[i]!.id, marketSymbol: M, body });
+    });
+  }
+  return messages;
+}
+
+const t = await createTestDatabase('bench_settlement');
+try {
+  await seedDatabase(t.db, { sandbox: false });
+  const users = await fundUsers(t.db);
+  const bus = new MemoryBus();
+  const engine = await startEngine(testConfig(), t.db, bus, {
+    markets: [M],
+    databaseUrl: t.url,
+    port: 0,
+    sweepMs: 3_600_000,
+  });
+  const messages = await intake(t.db, users);
+  console.error(`intake of ${N} orders written; measuring (window ${WINDOW})`);
+
+  const latencies = new Float64Array(N);
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < N) {
+      const i = next++;
+      const sent = performance.now();
+      await bus.request<CommandReply>(engineQueue(M), messages[i]!, { timeoutMs: 60_000 });
+      latencies[i] = performance.now() - sent;
+    }
+  };
+  await Promise.all(Array.from({ length: WINDOW }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort();
+  const pct = (p: number) => latencies[Math.min(N - 1, Math.floor(N * p))]!;
+  const trades = await t.db.trade.count();
+  if (process.env.BENCH_DEBUG) {
+    const m = await engine.service.metrics.registry.getMetricsAsJSON();
+    for (const x of m)
+      if (x.name.includes('batch') || x.name.includes('settlement_seconds')) {
+        const v = (x as { values: { metricName?: string; value: number }[] }).values;
+        console.error(
+          x.name,
+          v
+            .filter((y) => y.metricName?.endsWith('_sum') || y.metricName?.endsWith('_count'))
+            .map((y) => `${y.metricName}=${y.value}`)
+            .join(' '),
+        );
+      }
+  }
+  await engine.stop();
+  await bus.close();
+  console.log(
+    JSON.stringify({
+      benchmark: 'settlement',
+      orders: N,
+      trades,
+      window: WINDOW,
+      seconds: Number(seconds.toFixed(3)),
+      ordersPerSecond: Math.round(N / seconds),
+      p50Ms: Number(pct(0.5).toFixed(2)),
+      p99Ms: Number(pct(0.99).toFixed(2)),
+    }),
+  );
+} finally {
+  await t.drop();
+}

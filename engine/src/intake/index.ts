@@ -1,0 +1,15 @@
+export * from './protocol.ts';
+export {
+  type AmendOrderInput,
+  amendOrder,
+  type CancelAllInput,
+  type CancelOrderInput,
+  cancelAllOrders,
+  cancelOrder,
+  IntakeError,
+  type IntakeErrorCode,
+  orderView,
+  type SubmitOrderInput,
+  type SubmitResult,
+  submitOrder,
+} from './submit.ts';

@@ -1,0 +1,567 @@
+// Intake, as the trading subgraph uses it: the order, its funds hold (ledger HOLD journal +
+// balance) and the EngineCommand are recorded in ONE transaction before the engine hears of
+// it; then the command goes over the bus and the engine's post-match answer is awaited. A
+// timeout is not a failure: the command is durable and will be processed; order(id) tells.
+import { randomUUID } from 'node:crypto';
+import { type Bus, engineQueue } from '@flowex/bus';
+import type { Db, OrderSide, OrderType, SelfTradePrevention, TimeInForce } from '@flowex/db';
+import { fromAtoms, loadMarket, type MarketInfo, toAtoms, UnitsError } from '../service/units.ts';
+import type {
+  AmendCommand,
+  CancelAllCommand,
+  CancelCommand,
+  CommandReply,
+  EngineCommandMessage,
+  OrderStateView,
+  PlaceCommand,
+} from './protocol.ts';
+
+export interface SubmitOrderInput {
+  userId: string;
+  marketSymbol: string;
+  side: OrderSide;
+  type?: OrderType;
+  timeInForce?: TimeInForce;
+  price?: string;
+  stopPrice?: string;
+  quantity?: string;
+  /** MARKET BUY only: spend this much quote instead of buying `quantity`. */
+  quoteQuantity?: string;
+  displayQuantity?: string;
+  postOnly?: boolean;
+  selfTradePrevention?: SelfTradePrevention;
+  clientOrderId?: string;
+  traceparent?: string;
+  /** How long to wait for the engine's answer. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+export interface SubmitResult {
+  order: OrderStateView;
+  /**
+   * The engine's answer; absent when none came in time or the bus failed (`timedOut`): the
+   * order is recorded anyway and will be processed; `order` is then its committed state.
+   */
+  reply?: CommandReply;
+  timedOut: boolean;
+}
+
+export type IntakeErrorCode =
+  | 'UNKNOWN_MARKET'
+  | 'MARKET_HALTED'
+  | 'INVALID_ORDER'
+  | 'INSUFFICIENT_FUNDS'
+  | 'DUPLICATE_CLIENT_ORDER_ID'
+  | 'UNKNOWN_ORDER'
+  | 'UNSUPPORTED';
+
+export class IntakeError extends Error {
+  override name = 'IntakeError';
+  constructor(
+    readonly code: IntakeErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const marketCache = new WeakMap<Db, Map<string, { at: number; info: MarketInfo }>>();
+
+async function market(db: Db, symbol: string): Promise<MarketInfo> {
+  let cache = marketCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    marketCache.set(db, cache);
+  }
+  const hit = cache.get(symbol);
+  if (hit && Date.now() - hit.at < 10_000) return hit.info;
+  const info = await loadMarket(db, symbol).catch(() => {
+    throw new IntakeError('UNKNOWN_MARKET', `unknown market ${symbol}`);
+  });
+  cache.set(symbol, { at: Date.now(), info });
+  return info;
+}
+
+const LIMIT_TYPES = new Set<OrderType>(['LIMIT', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT']);
+
+interface Checked {
+  price?: bigint;
+  stopPrice?: bigint;
+  quantity?: bigint;
+  quoteQuantity?: bigint;
+  displayQuantity?: bigint;
+}
+
+function check(input: SubmitOrderInput, m: MarketInfo, type: OrderType): Checked {
+  const u = m.units;
+  const out: Checked = {};
+  try {
+    if (input.price !== undefined) out.price = toAtoms(input.price);
+    if (input.stopPrice !== undefined) out.stopPrice = toAtoms(input.stopPrice);
+    if (input.quantity !== undefined) out.quantity = toAtoms(input.quantity);
+    if (input.quoteQuantity !== undefined) out.quoteQuantity = toAtoms(input.quoteQuantity);
+    if (input.displayQuantity !== undefined) out.displayQuantity = toAtoms(input.displayQuantity);
+    if (out.price !== undefined) u.ticks(out.price);
+    if (out.stopPrice !== undefined) u.ticks(out.stopPrice);
+    if (out.quantity !== undefined) u.lots(out.quantity);
+    if (out.displayQuantity !== undefined) u.lots(out.displayQuantity);
+  } catch (error) {
+    if (error instanceof UnitsError || error instanceof RangeError) {
+      throw new IntakeError('INVALID_ORDER', error.message);
+    }
+    throw error;
+  }
+  if (LIMIT_TYPES.has(type) && out.price === undefined) {
+    throw new IntakeError('INVALID_ORDER', `${type} needs a price`);
+  }
+  if (!LIMIT_TYPES.has(type) && out.price !== undefined) {
+    throw new IntakeError('INVALID_ORDER', `${type} takes no price`);
+  }
+  if ((out.quantity === undefined) === (out.quoteQuantity === undefined)) {
+    throw new IntakeError('INVALID_ORDER', 'give exactly one of quantity and quoteQuantity');
+  }
+  if (out.quoteQuantity !== undefined) {
+    if (type !== 'MARKET' || input.side !== 'BUY') {
+      throw new IntakeError('INVALID_ORDER', 'quoteQuantity is for MARKET BUY orders only');
+    }
+    if (out.quoteQuantity < m.minNotional || out.quoteQuantity <= 0n) {
+      throw new IntakeError(
+        'INVALID_ORDER',
+        `below the minimum notional ${fromAtoms(m.minNotional)}`,
+      );
+    }
+  }
+  if (out.quantity !== undefined && out.quantity < m.minQuantity) {
+    throw new IntakeError(
+      'INVALID_ORDER',
+      `below the minimum quantity ${fromAtoms(m.minQuantity)}`,
+    );
+  }
+  if (out.price !== undefined && out.quantity !== undefined) {
+    const notional = (out.price * out.quantity) / 10n ** 18n;
+    if (notional < m.minNotional) {
+      throw new IntakeError(
+        'INVALID_ORDER',
+        `below the minimum notional ${fromAtoms(m.minNotional)}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Record the order with its hold and queue it for the engine; await the engine's answer. */
+export async function submitOrder(
+  db: Db,
+  bus: Bus,
+  input: SubmitOrderInput,
+): Promise<SubmitResult> {
+  const m = await market(db, input.marketSymbol);
+  if (m.status !== 'TRADING') {
+    throw new IntakeError('MARKET_HALTED', `${m.symbol} is not trading`);
+  }
+  const type = input.type ?? 'LIMIT';
+  const c = check(input, m, type);
+  if (input.side === 'BUY' && (type === 'STOP_LOSS' || type === 'TAKE_PROFIT')) {
+    throw new IntakeError(
+      'UNSUPPORTED',
+      'stop-market BUY orders are not supported yet; use a stop-limit',
+    );
+  }
+  const holdAsset = input.side === 'BUY' ? m.quoteAsset : m.baseAsset;
+  const timeInForce: TimeInForce = LIMIT_TYPES.has(type) ? (input.timeInForce ?? 'GTC') : 'IOC';
+  const stp = input.selfTradePrevention ?? 'EXPIRE_TAKER';
+
+  const message = await db.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({
+      where: { id: input.userId },
+      select: { accountNo: true, isSystem: true },
+    });
+    if (!user || user.isSystem) throw new IntakeError('INVALID_ORDER', 'unknown user');
+    let hold: bigint;
+    if (input.side === 'SELL') hold = c.quantity!;
+    else if (c.price !== undefined) hold = (c.price * c.quantity!) / 10n ** 18n;
+    else if (c.quoteQuantity !== undefined) hold = c.quoteQuantity;
+    else {
+      // MARKET BUY by quantity: the cost is unknown until it matches; hold what is available
+      // (the engine refuses the order if that cannot cover the protection bound) and release
+      // the rest after matching.
+      const [b] = await tx.$queryRawUnsafe<{ available: string }[]>(
+        `SELECT available::text AS available FROM "Balance"
+          WHERE "userId" = $1::uuid AND "assetCode" = $2 FOR UPDATE`,
+        input.userId,
+        holdAsset,
+      );
+      hold = b ? toAtoms(b.available) : 0n;
+    }
+    if (hold <= 0n) throw new IntakeError('INSUFFICIENT_FUNDS', `no ${holdAsset} available`);
+    const held = await tx.$executeRawUnsafe(
+      `UPDATE "Balance" SET available = available - $3::numeric, locked = locked + $3::numeric,
+              "updatedAt" = now()
+        WHERE "userId" = $1::uuid AND "assetCode" = $2 AND available >= $3::numeric`,
+      input.userId,
+      holdAsset,
+      fromAtoms(hold),
+    );
+    if (held !== 1) {
+      throw new IntakeError('INSUFFICIENT_FUNDS', `not enough ${holdAsset} available`);
+    }
+    let order: { id: bigint };
+    try {
+      order = await tx.order.create({
+        data: {
+          userId: input.userId,
+          marketSymbol: m.symbol,
+          clientOrderId: input.clientOrderId ?? null,
+          side: input.side,
+          type,
+          timeInForce,
+          postOnly: input.postOnly ?? false,
+          selfTradePrevention: stp,
+          price: c.price === undefined ? null : fromAtoms(c.price),
+          stopPrice: c.stopPrice === undefined ? null : fromAtoms(c.stopPrice),
+          quantity: c.quantity === undefined ? null : fromAtoms(c.quantity),
+          quoteQuantity: c.quoteQuantity === undefined ? null : fromAtoms(c.quoteQuantity),
+          displayQuantity: c.displayQuantity === undefined ? null : fromAtoms(c.displayQuantity),
+          holdAsset,
+          holdRemaining: fromAtoms(hold),
+        },
+        select: { id: true },
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P2002') {
+        throw new IntakeError('DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId already used');
+      }
+      throw error;
+    }
+    const journalId = randomUUID();
+    const reference = `order:${order.id}`;
+    await tx.ledgerEntry.createMany({
+      data: [
+        {
+          journalId,
+          userId: input.userId,
+          assetCode: holdAsset,
+          bucket: 'AVAILABLE',
+          type: 'HOLD',
+          amount: fromAtoms(-hold),
+          reference,
+        },
+        {
+          journalId,
+          userId: input.userId,
+          assetCode: holdAsset,
+          bucket: 'LOCKED',
+          type: 'HOLD',
+          amount: fromAtoms(hold),
+          reference,
+        },
+      ],
+    });
+    const body: PlaceCommand = {
+      kind: 'PLACE',
+      orderId: String(order.id),
+      userId: input.userId,
+      accountNo: user.accountNo,
+      side: input.side,
+      type,
+      timeInForce,
+      postOnly: input.postOnly ?? false,
+      selfTradePrevention: stp,
+      hold: fromAtoms(hold),
+    };
+    if (c.price !== undefined) body.price = fromAtoms(c.price);
+    if (c.stopPrice !== undefined) body.stopPrice = fromAtoms(c.stopPrice);
+    if (c.quantity !== undefined) body.quantity = fromAtoms(c.quantity);
+    if (c.quoteQuantity !== undefined) body.quoteQuantity = fromAtoms(c.quoteQuantity);
+    if (c.displayQuantity !== undefined) body.displayQuantity = fromAtoms(c.displayQuantity);
+    const command = await tx.engineCommand.create({
+      data: {
+        marketSymbol: m.symbol,
+        kind: 'PLACE',
+        orderId: order.id,
+        userId: input.userId,
+        payload: body as never,
+        traceparent: input.traceparent ?? null,
+      },
+      select: { id: true },
+    });
+    const msg: EngineCommandMessage = {
+      commandId: String(command.id),
+      marketSymbol: m.symbol,
+      body,
+    };
+    if (input.traceparent) msg.traceparent = input.traceparent;
+    return msg;
+  });
+  return send(db, bus, message, input);
+}
+
+export interface CancelOrderInput {
+  userId: string;
+  orderId: string;
+  traceparent?: string;
+  timeoutMs?: number;
+}
+
+/** Queue a cancel (durably) and await the engine's answer. */
+export async function cancelOrder(
+  db: Db,
+  bus: Bus,
+  input: CancelOrderInput,
+): Promise<SubmitResult> {
+  const message = await db.$transaction(async (tx) => {
+    const order = await tx.order.findUnique({
+      where: { id: BigInt(input.orderId) },
+      select: { userId: true, marketSymbol: true, user: { select: { accountNo: true } } },
+    });
+    if (!order || order.userId !== input.userId) {
+      throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
+    }
+    const body: CancelCommand = {
+      kind: 'CANCEL',
+      orderId: input.orderId,
+      userId: input.userId,
+      accountNo: order.user.accountNo,
+    };
+    const command = await tx.engineCommand.create({
+      data: {
+        marketSymbol: order.marketSymbol,
+        kind: 'CANCEL',
+        orderId: BigInt(input.orderId),
+        userId: input.userId,
+        payload: body as never,
+        traceparent: input.traceparent ?? null,
+      },
+      select: { id: true },
+    });
+    const msg: EngineCommandMessage = {
+      commandId: String(command.id),
+      marketSymbol: order.marketSymbol,
+      body,
+    };
+    if (input.traceparent) msg.traceparent = input.traceparent;
+    return msg;
+  });
+  return send(db, bus, message, input);
+}
+
+async function send(
+  db: Db,
+  bus: Bus,
+  msg: EngineCommandMessage,
+  options: { traceparent?: string; timeoutMs?: number },
+): Promise<SubmitResult> {
+  if (msg.body.kind === 'CANCEL_ALL') throw new Error('send: for commands about one order');
+  const orderId = msg.body.orderId;
+  const reply = await request(bus, msg, options);
+  const order = reply?.order ?? (await orderView(db, orderId));
+  return reply ? { order, reply, timedOut: false } : { order, timedOut: true };
+}
+
+/**
+ * The engine's answer, or undefined when none came: the command is durable whatever
+ * happened to its answer (timeout, engine stopping or failing over, bus down); it will be
+ * processed, and the orders show the truth.
+ */
+async function request(
+  bus: Bus,
+  msg: EngineCommandMessage,
+  options: { timeoutMs?: number },
+): Promise<CommandReply | undefined> {
+  try {
+    return await bus.request<CommandReply>(engineQueue(msg.marketSymbol), msg, {
+      timeoutMs: options.timeoutMs ?? 5000,
+      ...(msg.traceparent ? { traceparent: msg.traceparent } : {}),
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+export interface AmendOrderInput {
+  userId: string;
+  orderId: string;
+  /** New total quantity (must stay above what is already filled). */
+  quantity: string;
+  /** New limit price; omitted = unchanged. */
+  price?: string;
+  traceparent?: string;
+  timeoutMs?: number;
+}
+
+const AMENDABLE = new Set(['ACCEPTED', 'NEW', 'PARTIALLY_FILLED', 'PENDING_TRIGGER']);
+
+/**
+ * Queue an amend. A BUY whose new price × remaining quantity (or a SELL whose remaining
+ * quantity) exceeds its hold gets the difference held now, in the same transaction; the
+ * engine gives back whatever turns out not to be needed.
+ */
+export async function amendOrder(db: Db, bus: Bus, input: AmendOrderInput): Promise<SubmitResult> {
+  const message = await db.$transaction(async (tx) => {
+    const order = await tx.order.findUnique({
+      where: { id: BigInt(input.orderId) },
+      include: { user: { select: { accountNo: true } } },
+    });
+    if (!order || order.userId !== input.userId || !AMENDABLE.has(order.status)) {
+      throw new IntakeError('UNKNOWN_ORDER', `no open order ${input.orderId}`);
+    }
+    const m = await market(db, order.marketSymbol);
+    let quantity: bigint;
+    let price: bigint | null;
+    try {
+      quantity = toAtoms(input.quantity);
+      m.units.lots(quantity);
+      price =
+        input.price === undefined
+          ? order.price === null
+            ? null
+            : toAtoms(order.price)
+          : toAtoms(input.price);
+      if (input.price !== undefined) {
+        if (!LIMIT_TYPES.has(order.type))
+          throw new IntakeError('INVALID_ORDER', `${order.type} has no price`);
+        m.units.ticks(price!);
+      }
+    } catch (error) {
+      if (error instanceof UnitsError || error instanceof RangeError) {
+        throw new IntakeError('INVALID_ORDER', error.message);
+      }
+      throw error;
+    }
+    const remaining = quantity - toAtoms(order.filledQuantity);
+    if (remaining <= 0n)
+      throw new IntakeError('INVALID_ORDER', 'quantity must exceed the filled quantity');
+    const required =
+      order.side === 'SELL' ? remaining : price === null ? 0n : (price * remaining) / 10n ** 18n;
+    const extra = required - toAtoms(order.holdRemaining);
+    if (extra > 0n) {
+      const held = await tx.$executeRawUnsafe(
+        `UPDATE "Balance" SET available = available - $3::numeric, locked = locked + $3::numeric,
+                "updatedAt" = now()
+          WHERE "userId" = $1::uuid AND "assetCode" = $2 AND available >= $3::numeric`,
+        input.userId,
+        order.holdAsset,
+        fromAtoms(extra),
+      );
+      if (held !== 1)
+        throw new IntakeError('INSUFFICIENT_FUNDS', `not enough ${order.holdAsset} available`);
+      const journalId = randomUUID();
+      const reference = `order:${order.id}`;
+      await tx.ledgerEntry.createMany({
+        data: [
+          {
+            journalId,
+            userId: input.userId,
+            assetCode: order.holdAsset,
+            bucket: 'AVAILABLE',
+            type: 'HOLD',
+            amount: fromAtoms(-extra),
+            reference,
+          },
+          {
+            journalId,
+            userId: input.userId,
+            assetCode: order.holdAsset,
+            bucket: 'LOCKED',
+            type: 'HOLD',
+            amount: fromAtoms(extra),
+            reference,
+          },
+        ],
+      });
+    }
+    const body: AmendCommand = {
+      kind: 'AMEND',
+      orderId: input.orderId,
+      userId: input.userId,
+      accountNo: order.user.accountNo,
+      quantity: fromAtoms(quantity),
+      extraHold: fromAtoms(extra > 0n ? extra : 0n),
+      holdAsset: order.holdAsset,
+    };
+    if (input.price !== undefined) body.price = fromAtoms(price!);
+    const command = await tx.engineCommand.create({
+      data: {
+        marketSymbol: order.marketSymbol,
+        kind: 'AMEND',
+        orderId: order.id,
+        userId: input.userId,
+        payload: body as never,
+        traceparent: input.traceparent ?? null,
+      },
+      select: { id: true },
+    });
+    const msg: EngineCommandMessage = {
+      commandId: String(command.id),
+      marketSymbol: order.marketSymbol,
+      body,
+    };
+    if (input.traceparent) msg.traceparent = input.traceparent;
+    return msg;
+  });
+  return send(db, bus, message, input);
+}
+
+export interface CancelAllInput {
+  userId: string;
+  marketSymbol: string;
+  traceparent?: string;
+  timeoutMs?: number;
+}
+
+/** Queue a cancel of every open order of the user in a market; await the engine's answer. */
+export async function cancelAllOrders(
+  db: Db,
+  bus: Bus,
+  input: CancelAllInput,
+): Promise<{ reply?: CommandReply; timedOut: boolean }> {
+  const m = await market(db, input.marketSymbol);
+  const message = await db.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({
+      where: { id: input.userId },
+      select: { accountNo: true },
+    });
+    if (!user) throw new IntakeError('INVALID_ORDER', 'unknown user');
+    const body: CancelAllCommand = {
+      kind: 'CANCEL_ALL',
+      userId: input.userId,
+      accountNo: user.accountNo,
+    };
+    const command = await tx.engineCommand.create({
+      data: {
+        marketSymbol: m.symbol,
+        kind: 'CANCEL_ALL',
+        userId: input.userId,
+        payload: body as never,
+        traceparent: input.traceparent ?? null,
+      },
+      select: { id: true },
+    });
+    const msg: EngineCommandMessage = {
+      commandId: String(command.id),
+      marketSymbol: m.symbol,
+      body,
+    };
+    if (input.traceparent) msg.traceparent = input.traceparent;
+    return msg;
+  });
+  const reply = await request(bus, message, input);
+  return reply ? { reply, timedOut: false } : { timedOut: true };
+}
+
+/** The committed state of an order (what order(id) shows). */
+export async function orderView(db: Db, orderId: string): Promise<OrderStateView> {
+  const row = await db.order.findUniqueOrThrow({ where: { id: BigInt(orderId) } });
+  const v: OrderStateView = {
+    id: String(row.id),
+    userId: row.userId,
+    marketSymbol: row.marketSymbol,
+    side: row.side,
+    status: row.status,
+    filledQuantity: fromAtoms(toAtoms(row.filledQuantity)),
+    filledQuoteQuantity: fromAtoms(toAtoms(row.filledQuoteQuantity)),
+    holdRemaining: fromAtoms(toAtoms(row.holdRemaining)),
+  };
+  if (row.rejectReason) v.rejectReason = row.rejectReason;
+  return v;
+}

@@ -1,0 +1,68 @@
+// Maker/taker rates by volume tier: a user's 30-day quote volume selects a FeeTier whose
+// multipliers scale the market's base rates. Volumes are cached for a minute; a tier change
+// mid-minute applies from the next refresh.
+import type { Db } from '@flowex/db';
+import { ONE, toAtoms } from './units.ts';
+
+interface Tier {
+  minVolume: bigint;
+  maker: bigint;
+  taker: bigint;
+}
+
+export interface UserRates {
+  maker: bigint;
+  taker: bigint;
+}
+
+export class FeeSchedule {
+  private tiers: Tier[] = [];
+  private readonly cache = new Map<string, { at: number; maker: bigint; taker: bigint }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  async load(): Promise<void> {
+    const rows = await this.db.feeTier.findMany({ orderBy: { minQuoteVolume30d: 'desc' } });
+    this.tiers = rows.map((t) => ({
+      minVolume: toAtoms(t.minQuoteVolume30d),
+      maker: toAtoms(t.makerRateMultiplier),
+      taker: toAtoms(t.takerRateMultiplier),
+    }));
+  }
+
+  /** Make sure the multipliers of these users are cached (one query for the missing ones). */
+  async ensure(userIds: Iterable<string>): Promise<void> {
+    const now = Date.now();
+    const missing = [...new Set(userIds)].filter((u) => {
+      const c = this.cache.get(u);
+      return !c || now - c.at > this.ttlMs;
+    });
+    if (missing.length === 0) return;
+    // 30-day quote volume; markets quoted in other assets than USDT do not count (yet).
+    const rows = await this.db.$queryRawUnsafe<{ userId: string; volume: string }[]>(
+      `SELECT f."userId"::text AS "userId", SUM(f."quoteQuantity")::text AS volume
+         FROM "Fill" f JOIN "Market" m ON m.symbol = f."marketSymbol"
+        WHERE f."userId" = ANY($1::uuid[]) AND m."quoteAssetCode" = 'USDT'
+          AND f."executedAt" > now() - interval '30 days'
+        GROUP BY f."userId"`,
+      missing,
+    );
+    const volumes = new Map(rows.map((r) => [r.userId, toAtoms(r.volume)]));
+    for (const u of missing) {
+      const v = volumes.get(u) ?? 0n;
+      const tier = this.tiers.find((t) => v >= t.minVolume);
+      this.cache.set(u, { at: now, maker: tier?.maker ?? ONE, taker: tier?.taker ?? ONE });
+    }
+  }
+
+  /** Rates (atoms) of a user on a market whose base rates are given; `ensure` first. */
+  rates(userId: string, baseMaker: bigint, baseTaker: bigint): UserRates {
+    const c = this.cache.get(userId);
+    const maker = c?.maker ?? ONE;
+    const taker = c?.taker ?? ONE;
+    return { maker: (baseMaker * maker) / ONE, taker: (baseTaker * taker) / ONE };
+  }
+}

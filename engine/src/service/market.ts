@@ -1,0 +1,1163 @@
+// One market's single-threaded loop over the pure core: commands in (bus + the durable
+// EngineCommand table), engine events folded into a settlement batch, one transaction per
+// batch (group commit: whatever queued while the previous batch committed forms the next
+// one), then publication and replies — after the commit, never before.
+import { randomUUID } from 'node:crypto';
+import type { Bus } from '@flowex/bus';
+import { channels } from '@flowex/bus';
+import type { Db } from '@flowex/db';
+import type { Logger } from '@flowex/server';
+import { execute } from '../core/api.ts';
+import {
+  ORDER_TYPE_NAMES,
+  type OrderTypeName,
+  SIDE_NAMES,
+  STP_NAMES,
+  TIF_NAMES,
+} from '../core/constants.ts';
+import { MatchingEngine } from '../core/engine.ts';
+import type { EngineEvent } from '../core/events.ts';
+import type { Command, EngineSnapshot, SnapshotOrder } from '../core/types.ts';
+import type {
+  AmendCommand,
+  CommandReply,
+  DbOrderStatus,
+  EngineCommandMessage,
+  FillView,
+  OrderStateView,
+  PlaceCommand,
+} from '../intake/protocol.ts';
+import { candleDeltas, Ticker, type TradeTick } from './candles.ts';
+import type { FeeSchedule } from './fees.ts';
+import type { EngineMetrics } from './metrics.ts';
+import type { MarketLock } from './ownership.ts';
+import {
+  applyBatch,
+  type BalanceDelta,
+  type Batch,
+  type BatchResult,
+  FencedError,
+  type LedgerRow,
+  type OrderRow,
+  type TradeRow,
+  type TransactionRow,
+} from './settlement.ts';
+import { feeFor, fromAtoms, type MarketInfo, ONE, toAtoms, UnitsError } from './units.ts';
+
+export interface OrderState {
+  id: number;
+  userId: string;
+  accountNo: number;
+  side: 'BUY' | 'SELL';
+  type: OrderTypeName;
+  price: bigint | null;
+  quantity: bigint | null;
+  display: bigint | null;
+  holdAsset: string;
+  holdRemaining: bigint;
+  filledQuantity: bigint;
+  filledQuote: bigint;
+  status: DbOrderStatus;
+  engineSeq: number | null;
+  rejectReason: string | null;
+  /** Visible lots as last reported (iceberg refresh detection). */
+  visible: number;
+}
+
+const TERMINAL = new Set<DbOrderStatus>(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
+const OPEN_STATUSES = ['NEW', 'PARTIALLY_FILLED', 'PENDING_TRIGGER'] as const;
+
+interface Waiter {
+  resolve: (reply: CommandReply) => void;
+  reject: (error: Error) => void;
+}
+
+interface Executed {
+  msg: EngineCommandMessage;
+  events: EngineEvent[];
+  /** Refused before reaching the core (units, funds, halted market): no sequence used. */
+  localReject?: string;
+  order?: OrderState;
+  /** AMEND: the order it changes. */
+  target?: OrderState;
+  /** AMEND of an order that is gone: its extra hold goes straight back. */
+  orphanHold?: { userId: string; asset: string; amount: bigint; orderId: string };
+  seqAfter: number;
+}
+
+export interface MarketRunnerOptions {
+  db: Db;
+  bus: Bus;
+  market: MarketInfo;
+  feeAccountId: string;
+  fees: FeeSchedule;
+  logger: Logger;
+  metrics: EngineMetrics;
+  lock?: MarketLock;
+  /** Most commands per settlement batch. Default 2000. */
+  maxBatch?: number;
+  /** How often to look for durable commands the bus did not deliver. Default 1000 ms. */
+  sweepMs?: number;
+}
+
+class LocalReject extends Error {}
+
+type Prepared = ReturnType<MarketRunner['fold']>;
+
+export class MarketRunner {
+  readonly symbol: string;
+  engine = new MatchingEngine();
+  readonly orders = new Map<number, OrderState>();
+  private queue: EngineCommandMessage[] = [];
+  /** Command ids queued or in flight. */
+  private readonly known = new Set<string>();
+  /** Command ids committed by this runner (bounded). */
+  private readonly recent = new Set<string>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** Ids up to this were allocated before recovery: a bus copy may be already processed. */
+  private watermark = 0n;
+  committedSeq = 0;
+  /** Engine sequence after the last batch run on the core (ahead of committedSeq). */
+  private preparedSeq = 0;
+  private draining: Promise<void> | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private ticker: Ticker;
+  ready = false;
+  /** Commands to run one per batch (after a deterministic batch failure). */
+  private isolate = 0;
+  private readonly failures = new Map<string, number>();
+  /** Commands that failed settlement repeatedly: refused instead of executed. */
+  private readonly poison = new Set<string>();
+  /** The last committed batch (diagnostics and tests). */
+  lastBatch: Batch | undefined;
+
+  constructor(private readonly o: MarketRunnerOptions) {
+    this.symbol = o.market.symbol;
+    this.ticker = new Ticker(this.symbol);
+  }
+
+  async start(): Promise<void> {
+    await this.recover();
+    this.ready = true;
+    const sweepMs = this.o.sweepMs ?? 1000;
+    this.sweepTimer = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.o.logger.warn({ err: error }, 'sweep failed'));
+    }, sweepMs);
+    this.sweepTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.ready = false;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.draining;
+    for (const [, ws] of this.waiters) for (const w of ws) w.reject(new Error('engine stopped'));
+    this.waiters.clear();
+  }
+
+  /** A command from the bus: answered after the batch that processes it commits. */
+  async submit(msg: EngineCommandMessage): Promise<CommandReply> {
+    if (this.stopped) throw new Error(`${this.symbol}: engine stopped`);
+    const id = msg.commandId;
+    const reply = new Promise<CommandReply>((resolve, reject) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(id, list);
+    });
+    if (this.known.has(id)) return reply;
+    if (this.recent.has(id) || BigInt(id) <= this.watermark) {
+      const row = await this.o.db.engineCommand.findUnique({ where: { id: BigInt(id) } });
+      if (!row || row.processedSeq !== null) {
+        this.settleWaiters(id, await this.replyFromDb(msg));
+        return reply;
+      }
+      if (this.known.has(id)) return reply;
+    }
+    this.enqueue(msg);
+    return reply;
+  }
+
+  /** Rebuild the book from PostgreSQL and queue every command not yet processed. */
+  async recover(): Promise<void> {
+    const { db, market } = this.o;
+    const u = market.units;
+    await db.$executeRawUnsafe(
+      `INSERT INTO "EngineCheckpoint" ("marketSymbol", "lastSeq", "lastCommandId", "updatedAt")
+       VALUES ($1, 0, 0, now()) ON CONFLICT DO NOTHING`,
+      this.symbol,
+    );
+    const cp = await db.engineCheckpoint.findUniqueOrThrow({
+      where: { marketSymbol: this.symbol },
+    });
+    const [seqRow] = await db.$queryRawUnsafe<{ v: string }[]>(
+      `SELECT last_value::text AS v FROM "EngineCommand_id_seq"`,
+    );
+    this.watermark = BigInt(seqRow?.v ?? '0');
+    const rows = await db.order.findMany({
+      where: { marketSymbol: this.symbol, status: { in: [...OPEN_STATUSES] } },
+      include: { user: { select: { accountNo: true } } },
+      orderBy: [{ engineSeq: 'asc' }, { id: 'asc' }],
+    });
+    const lastTrade = await db.trade.findFirst({
+      where: { marketSymbol: this.symbol },
+      orderBy: { engineSeq: 'desc' },
+      select: { price: true },
+    });
+    this.orders.clear();
+    const bids: [bigint, SnapshotOrder][] = [];
+    const asks: [bigint, SnapshotOrder][] = [];
+    const stops: SnapshotOrder[] = [];
+    for (const r of rows) {
+      const price = r.price === null ? null : toAtoms(r.price);
+      const quantity = r.quantity === null ? null : toAtoms(r.quantity);
+      const display = r.displayQuantity === null ? null : toAtoms(r.displayQuantity);
+      const qLots = quantity === null ? 0 : u.lots(quantity);
+      const filledAtoms = toAtoms(r.filledQuantity);
+      const filled = filledAtoms === 0n ? 0 : u.lots(filledAtoms);
+      const remaining = qLots - filled;
+      const dLots = display === null ? 0 : u.lots(display);
+      let visible = remaining;
+      if (dLots > 0) {
+        const used = filled % dLots;
+        visible = Math.min(used === 0 ? dLots : dLots - used, remaining);
+      }
+      const state: OrderState = {
+        id: Number(r.id),
+        userId: r.userId,
+        accountNo: r.user.accountNo,
+        side: r.side,
+        type: r.type,
+        price,
+        quantity,
+        display,
+        holdAsset: r.holdAsset,
+        holdRemaining: toAtoms(r.holdRemaining),
+        filledQuantity: filledAtoms,
+        filledQuote: toAtoms(r.filledQuoteQuantity),
+        status: r.status,
+        engineSeq: r.engineSeq === null ? null : Number(r.engineSeq),
+        rejectReason: r.rejectReason,
+        visible,
+      };
+      this.orders.set(state.id, state);
+      const rec: SnapshotOrder = [
+        state.id,
+        state.accountNo,
+        SIDE_NAMES.indexOf(r.side),
+        ORDER_TYPE_NAMES.indexOf(r.type),
+        TIF_NAMES.indexOf(r.timeInForce),
+        price === null ? 0 : u.ticks(price),
+        r.stopPrice === null ? 0 : u.ticks(toAtoms(r.stopPrice)),
+        qLots,
+        filled,
+        remaining,
+        visible,
+        dLots,
+        STP_NAMES.indexOf(r.selfTradePrevention),
+        r.postOnly ? 1 : 0,
+      ];
+      if (r.status === 'PENDING_TRIGGER') stops.push(rec);
+      else (r.side === 'BUY' ? bids : asks).push([price ?? 0n, rec]);
+    }
+    // Best price first; within a level, rows are already in engine-sequence (FIFO) order.
+    bids.sort((a, b) => (a[0] === b[0] ? 0 : a[0] > b[0] ? -1 : 1));
+    asks.sort((a, b) => (a[0] === b[0] ? 0 : a[0] < b[0] ? -1 : 1));
+    const snapshot: EngineSnapshot = {
+      version: 1,
+      config: { marketProtectionBps: market.marketProtectionBps },
+      seq: Number(cp.lastSeq),
+      lastPrice: lastTrade ? u.ticks(toAtoms(lastTrade.price)) : 0,
+      bids: bids.map((b) => b[1]),
+      asks: asks.map((a) => a[1]),
+      stops,
+    };
+    this.engine = MatchingEngine.restore(snapshot);
+    this.committedSeq = snapshot.seq;
+    this.preparedSeq = snapshot.seq;
+    this.o.metrics.lastSeq.set({ market: this.symbol }, this.committedSeq);
+
+    const since = new Date(Date.now() - 86_400_000);
+    const candles = await db.candle.findMany({
+      where: { marketSymbol: this.symbol, interval: 'ONE_MINUTE', openTime: { gte: since } },
+      orderBy: { openTime: 'asc' },
+    });
+    this.ticker = new Ticker(this.symbol);
+    this.ticker.seed(
+      candles.map((c) => ({
+        interval: c.interval,
+        openTime: c.openTime.getTime(),
+        open: toAtoms(c.open),
+        high: toAtoms(c.high),
+        low: toAtoms(c.low),
+        close: toAtoms(c.close),
+        volume: toAtoms(c.volume),
+        quoteVolume: toAtoms(c.quoteVolume),
+        tradeCount: c.tradeCount,
+        lastSeq: Number(c.lastEngineSeq),
+      })),
+    );
+
+    this.queue = [];
+    this.known.clear();
+    await this.sweep();
+    this.o.logger.info(
+      {
+        market: this.symbol,
+        seq: this.committedSeq,
+        open: rows.length,
+        pending: this.queue.length,
+      },
+      'market recovered',
+    );
+  }
+
+  /** Queue durable commands nobody delivered (lost bus message, crash, restart). */
+  private async sweep(): Promise<void> {
+    if (this.stopped) return;
+    const rows = await this.o.db.engineCommand.findMany({
+      where: { marketSymbol: this.symbol, processedSeq: null },
+      orderBy: { id: 'asc' },
+      take: 10_000,
+    });
+    for (const r of rows) {
+      const id = String(r.id);
+      if (this.known.has(id) || this.recent.has(id)) continue;
+      const msg: EngineCommandMessage = {
+        commandId: id,
+        marketSymbol: r.marketSymbol,
+        body: r.payload as unknown as EngineCommandMessage['body'],
+      };
+      if (r.traceparent) msg.traceparent = r.traceparent;
+      this.enqueue(msg);
+    }
+  }
+
+  private enqueue(msg: EngineCommandMessage) {
+    this.known.add(msg.commandId);
+    this.queue.push(msg);
+    this.o.metrics.queueDepth.set({ market: this.symbol }, this.queue.length);
+    if (!this.draining) this.draining = this.drain();
+  }
+
+  /**
+   * The loop. Pipelined: while batch k commits, batch k+1 already runs on the core and is
+   * folded (the core is ahead of the database); k+1 commits only after k did. If a commit
+   * fails, everything prepared on top of it is discarded and the book is rebuilt from the
+   * database, where those commands are still unprocessed.
+   */
+  private async drain(): Promise<void> {
+    let inFlight: { items: EngineCommandMessage[]; done: Promise<void> } | undefined;
+    const settle = async () => {
+      const f = inFlight;
+      inFlight = undefined;
+      if (!f) return true;
+      try {
+        await f.done;
+        if (this.isolate > 0) this.isolate--;
+        return true;
+      } catch (error) {
+        this.notePoison(f.items, error);
+        await this.onBatchFailure(error);
+        return false;
+      }
+    };
+    try {
+      while (!this.stopped) {
+        // Few commands waiting while a commit is in flight: let them accumulate into the
+        // next group instead of paying a transaction for a handful.
+        if (this.queue.length < (inFlight ? 64 : 1)) {
+          if (!inFlight) break;
+          await settle();
+          continue;
+        }
+        const size = this.isolate > 0 ? 1 : (this.o.maxBatch ?? 2000);
+        const items = this.queue.splice(0, size);
+        this.o.metrics.queueDepth.set({ market: this.symbol }, this.queue.length);
+        let prepared: Prepared;
+        try {
+          prepared = await this.prepare(items);
+        } catch (error) {
+          if (inFlight) await inFlight.done.catch(() => {});
+          inFlight = undefined;
+          this.notePoison(items, error);
+          await this.onBatchFailure(error);
+          continue;
+        }
+        if (!(await settle())) continue; // discarded: recovery queued these again
+        inFlight = { items, done: this.commit(items, prepared) };
+        if (this.isolate > 0) await settle();
+      }
+      if (inFlight) await inFlight.done.catch(() => {});
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  /**
+   * A batch that fails deterministically (a constraint violated, a bug) must not block the
+   * market: its commands are retried one by one, and a single command that keeps failing
+   * is refused (REJECTED, hold released) instead of executed. Transient failures (database
+   * unreachable) are only retried.
+   */
+  private notePoison(items: EngineCommandMessage[], error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown }).code;
+    const deterministic =
+      (typeof code === 'string' && code.startsWith('23')) ||
+      /Code: `23\d{3}`/.test(message) ||
+      error instanceof TypeError ||
+      error instanceof RangeError;
+    if (!deterministic) return;
+    if (items.length > 1) {
+      this.isolate = items.length;
+      return;
+    }
+    const id = items[0]!.commandId;
+    const n = (this.failures.get(id) ?? 0) + 1;
+    this.failures.set(id, n);
+    if (n >= 3) {
+      this.poison.add(id);
+      this.o.logger.error({ market: this.symbol, commandId: id, err: error }, 'command refused');
+    }
+  }
+
+  private async onBatchFailure(error: unknown) {
+    const { logger } = this.o;
+    if (error instanceof FencedError) {
+      logger.error({ err: error, market: this.symbol }, 'lost ownership: stopping market');
+      this.stopped = true;
+      this.ready = false;
+      for (const [, ws] of this.waiters) for (const w of ws) w.reject(error);
+      this.waiters.clear();
+      return;
+    }
+    // The in-memory book ran ahead of the database: rebuild it from the committed state;
+    // the batch's commands are still unprocessed there and are queued again (waiters kept).
+    logger.error({ err: error, market: this.symbol }, 'settlement failed: rebuilding the book');
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (this.stopped) return;
+      try {
+        await this.recover();
+        return;
+      } catch (e) {
+        logger.error({ err: e, market: this.symbol }, 'recovery failed, retrying');
+      }
+    }
+  }
+
+  /** Execute a batch on the core, settle it in one transaction, then publish and reply. */
+  /** Run a batch on the core and fold its events into what to commit. */
+  private async prepare(items: EngineCommandMessage[]): Promise<Prepared> {
+    const prevSeq = this.preparedSeq;
+    const executed = items.map((msg) => this.run(msg));
+    this.preparedSeq = this.engine.seq;
+    const users = new Set<string>();
+    for (const x of executed) {
+      for (const ev of x.events) {
+        if (ev.type !== 'TRADE') continue;
+        users.add(this.orders.get(ev.makerOrderId)!.userId);
+        users.add(this.orders.get(ev.takerOrderId)!.userId);
+      }
+    }
+    await this.o.fees.ensure(users);
+    return this.fold(executed, prevSeq);
+  }
+
+  /** One transaction, then (only then) state, publication and replies. */
+  private async commit(items: EngineCommandMessage[], prepared: Prepared): Promise<void> {
+    const { market, metrics } = this.o;
+    const { batch, replies, touched, ticks, book } = prepared;
+    const started = performance.now();
+    const result = await applyBatch(this.o.lock ? this.o.lock.settle : this.o.db, batch);
+    metrics.commitSeconds.observe({ market: this.symbol }, (performance.now() - started) / 1000);
+    metrics.batchSize.observe({ market: this.symbol }, items.length);
+    this.committedSeq = batch.lastSeq;
+    this.lastBatch = batch;
+    metrics.lastSeq.set({ market: this.symbol }, batch.lastSeq);
+    metrics.trades.inc({ market: this.symbol }, batch.trades.length);
+    for (const r of replies) metrics.commands.inc({ market: this.symbol, outcome: r.outcome });
+    for (const msg of items) {
+      this.known.delete(msg.commandId);
+      this.recent.add(msg.commandId);
+      if (this.failures.size > 0) {
+        this.failures.delete(msg.commandId);
+        this.poison.delete(msg.commandId);
+      }
+    }
+    if (this.recent.size > 200_000) {
+      let drop = this.recent.size - 150_000;
+      for (const id of this.recent) {
+        if (drop-- <= 0) break;
+        this.recent.delete(id);
+      }
+    }
+    for (const o of touched) if (TERMINAL.has(o.status)) this.orders.delete(o.id);
+    for (const t of ticks) this.ticker.add(t);
+    this.publish(batch, result, touched, book).catch((error: unknown) =>
+      this.o.logger.warn({ err: error, market: market.symbol }, 'publication failed'),
+    );
+    if (this.o.logger.isLevelEnabled('debug')) {
+      items.forEach((m, i) => {
+        this.o.logger.debug(
+          {
+            market: this.symbol,
+            commandId: m.commandId,
+            traceparent: m.traceparent,
+            reply: replies[i],
+          },
+          'command settled',
+        );
+      });
+    }
+    for (const r of replies) this.settleWaiters(r.commandId, r);
+  }
+
+  private settleWaiters(commandId: string, reply: CommandReply) {
+    const list = this.waiters.get(commandId);
+    if (!list) return;
+    this.waiters.delete(commandId);
+    for (const w of list) w.resolve(reply);
+  }
+
+  private run(msg: EngineCommandMessage): Executed {
+    const body = msg.body;
+    const { market } = this.o;
+    const u = market.units;
+    const refused = this.poison.has(msg.commandId);
+    if (body.kind === 'CANCEL_ALL') {
+      if (refused) {
+        return { msg, events: [], localReject: 'SETTLEMENT_FAILED', seqAfter: this.engine.seq };
+      }
+      const events = execute(this.engine, { kind: 'cancelAll', userId: body.accountNo });
+      return { msg, events, seqAfter: this.engine.seq };
+    }
+    if (body.kind === 'AMEND') return this.runAmend(msg, body, refused);
+    if (body.kind === 'CANCEL') {
+      if (refused) {
+        return { msg, events: [], localReject: 'SETTLEMENT_FAILED', seqAfter: this.engine.seq };
+      }
+      const events = execute(this.engine, {
+        kind: 'cancel',
+        orderId: Number(body.orderId),
+        userId: body.accountNo,
+      });
+      return { msg, events, seqAfter: this.engine.seq };
+    }
+    const order = orderFromPlace(body, market);
+    if (this.orders.has(order.id)) {
+      return { msg, events: [], localReject: 'DUPLICATE_ORDER_ID', seqAfter: this.engine.seq };
+    }
+    this.orders.set(order.id, order);
+    try {
+      if (refused) throw new LocalReject('SETTLEMENT_FAILED');
+      if (market.status !== 'TRADING') throw new LocalReject('MARKET_HALTED');
+      const cmd = toCore(body, market);
+      if (body.side === 'BUY' && body.type === 'MARKET' && body.quantity !== undefined) {
+        // Holds of market buys by quantity are an estimate: refuse what they may not cover.
+        const best = this.engine.bestAsk();
+        if (best !== null) {
+          const bound = (BigInt(best) * BigInt(10000 + market.marketProtectionBps)) / 10000n;
+          const worst = bound * BigInt(cmd.kind === 'place' ? (cmd.quantity ?? 0) : 0) * u.tickLot;
+          if (worst > order.holdRemaining) throw new LocalReject('INSUFFICIENT_FUNDS');
+        }
+      }
+      const events = execute(this.engine, cmd);
+      return { msg, events, order, seqAfter: this.engine.seq };
+    } catch (error) {
+      if (!(error instanceof LocalReject || error instanceof UnitsError)) throw error;
+      const reason =
+        error instanceof LocalReject
+          ? error.message
+          : /price/.test(error.message)
+            ? 'INVALID_PRICE'
+            : 'INVALID_QUANTITY';
+      return { msg, events: [], localReject: reason, order, seqAfter: this.engine.seq };
+    }
+  }
+
+  private runAmend(msg: EngineCommandMessage, body: AmendCommand, refused: boolean): Executed {
+    const u = this.o.market.units;
+    const target = this.orders.get(Number(body.orderId));
+    const extra = toAtoms(body.extraHold);
+    const seqAfter = this.engine.seq;
+    if (!target) {
+      const x: Executed = { msg, events: [], localReject: 'UNKNOWN_ORDER', seqAfter };
+      if (extra > 0n) {
+        x.orphanHold = {
+          userId: body.userId,
+          asset: body.holdAsset,
+          amount: extra,
+          orderId: body.orderId,
+        };
+      }
+      return x;
+    }
+    target.holdRemaining += extra; // the funds arrive with the command
+    try {
+      if (refused) throw new LocalReject('SETTLEMENT_FAILED');
+      const quantity = toAtoms(body.quantity);
+      const price = body.price === undefined ? target.price : toAtoms(body.price);
+      const remaining = quantity - target.filledQuantity;
+      // The engine knows the exact filled quantity: refuse what the hold cannot cover.
+      const need =
+        target.side === 'SELL' ? remaining : price === null ? 0n : (price * remaining) / ONE;
+      if (remaining > 0n && need > target.holdRemaining)
+        throw new LocalReject('INSUFFICIENT_FUNDS');
+      const cmd: Command = {
+        kind: 'amend',
+        orderId: target.id,
+        userId: body.accountNo,
+        quantity: u.lots(quantity),
+      };
+      if (body.price !== undefined) cmd.price = u.ticks(toAtoms(body.price));
+      return { msg, events: execute(this.engine, cmd), target, seqAfter: this.engine.seq };
+    } catch (error) {
+      if (!(error instanceof LocalReject || error instanceof UnitsError)) throw error;
+      const reason = error instanceof LocalReject ? error.message : 'INVALID_QUANTITY';
+      return { msg, events: [], localReject: reason, target, seqAfter };
+    }
+  }
+
+  /** Events of a batch → rows to commit, replies, and what to publish afterwards. */
+  private fold(executed: Executed[], prevSeq: number) {
+    const { market, fees, feeAccountId } = this.o;
+    const u = market.units;
+    const sym = market.symbol;
+    const trades: TradeRow[] = [];
+    const ledger: LedgerRow[] = [];
+    const balances = new Map<string, BalanceDelta>();
+    const touched = new Set<OrderState>();
+    const ticks: TradeTick[] = [];
+    const book = new Map<
+      string,
+      { side: string; price: number; quantity: number; count: number }
+    >();
+    const replies: CommandReply[] = [];
+    const now = new Date();
+
+    const move = (userId: string, asset: string, available: bigint, locked: bigint) => {
+      const key = `${userId}|${asset}`;
+      const b = balances.get(key);
+      if (b) {
+        b.available += available;
+        b.locked += locked;
+      } else balances.set(key, { userId, assetCode: asset, available, locked });
+    };
+    // One journal per batch: it sums to zero per asset; each row's reference says what
+    // caused it. The fee account gets one row per asset per batch, and users one
+    // Transaction per asset per batch (their fills carry the per-trade detail).
+    const journalId = randomUUID();
+    const batchRef = `batch:${sym}:${prevSeq + 1}-${executed.at(-1)?.seqAfter ?? prevSeq}`;
+    const feeTotals = new Map<string, bigint>();
+    const txs = new Map<string, TransactionRow>();
+    const credit = (userId: string, asset: string, amount: bigint, fee: bigint) => {
+      const key = `${userId}|${asset}`;
+      const t = txs.get(key);
+      if (t) {
+        t.amount += amount;
+        t.fee += fee;
+      } else {
+        txs.set(key, { userId, assetCode: asset, type: 'TRADE', amount, fee, reference: batchRef });
+      }
+    };
+    const releaseTo = (userId: string, asset: string, amount: bigint, reference: string) => {
+      ledger.push(
+        {
+          journalId,
+          userId,
+          assetCode: asset,
+          bucket: 'LOCKED',
+          type: 'RELEASE',
+          amount: -amount,
+          reference,
+        },
+        {
+          journalId,
+          userId,
+          assetCode: asset,
+          bucket: 'AVAILABLE',
+          type: 'RELEASE',
+          amount,
+          reference,
+        },
+      );
+      move(userId, asset, amount, -amount);
+    };
+    const release = (o: OrderState, amount: bigint) => {
+      if (amount <= 0n) return;
+      const reference = `order:${o.id}`;
+      ledger.push(
+        {
+          journalId,
+          userId: o.userId,
+          assetCode: o.holdAsset,
+          bucket: 'LOCKED',
+          type: 'RELEASE',
+          amount: -amount,
+          reference,
+        },
+        {
+          journalId,
+          userId: o.userId,
+          assetCode: o.holdAsset,
+          bucket: 'AVAILABLE',
+          type: 'RELEASE',
+          amount,
+          reference,
+        },
+      );
+      move(o.userId, o.holdAsset, amount, -amount);
+      o.holdRemaining -= amount;
+    };
+
+    for (const x of executed) {
+      const fills: FillView[] = [];
+      const own = x.order;
+      const local = new Set<OrderState>();
+      if (x.localReject && own) {
+        own.status = 'REJECTED';
+        own.rejectReason = x.localReject;
+        local.add(own);
+      }
+      let rejectReason: string | undefined = x.localReject;
+      if (x.target) local.add(x.target);
+      if (x.orphanHold) {
+        const h = x.orphanHold;
+        releaseTo(h.userId, h.asset, h.amount, `order:${h.orderId}`);
+      }
+      const amending = x.msg.body.kind === 'AMEND' ? x.target : undefined;
+      for (const ev of x.events) {
+        switch (ev.type) {
+          case 'ACCEPTED': {
+            const o = this.orders.get(ev.orderId)!;
+            o.engineSeq = ev.seq;
+            o.status = isStopType(o.type) ? 'PENDING_TRIGGER' : 'NEW';
+            o.visible = ev.displayQuantity > 0 ? ev.displayQuantity : ev.quantity;
+            local.add(o);
+            break;
+          }
+          case 'REJECTED': {
+            rejectReason = ev.reason;
+            if (ev.command === 'PLACE' && own) {
+              own.status = 'REJECTED';
+              own.rejectReason = ev.reason;
+              local.add(own);
+            }
+            break;
+          }
+          case 'TRADE': {
+            const maker = this.orders.get(ev.makerOrderId)!;
+            const taker = this.orders.get(ev.takerOrderId)!;
+            const buyer = ev.takerSide === 'BUY' ? taker : maker;
+            const seller = ev.takerSide === 'BUY' ? maker : taker;
+            const price = u.price(ev.price);
+            const qty = u.quantity(ev.quantity);
+            const quote = u.quote(ev.price, ev.quantity);
+            const bRates = fees.rates(buyer.userId, market.makerFeeRate, market.takerFeeRate);
+            const sRates = fees.rates(seller.userId, market.makerFeeRate, market.takerFeeRate);
+            const buyerRate = buyer === taker ? bRates.taker : bRates.maker;
+            const sellerRate = seller === taker ? sRates.taker : sRates.maker;
+            const feeBase = feeFor(qty, buyerRate, market.baseDecimals);
+            const feeQuote = feeFor(quote, sellerRate, market.quoteDecimals);
+            const reference = `trade:${sym}:${ev.seq}`;
+            const B = market.baseAsset;
+            const Q = market.quoteAsset;
+            ledger.push(
+              {
+                journalId,
+                userId: buyer.userId,
+                assetCode: Q,
+                bucket: 'LOCKED',
+                type: 'TRADE',
+                amount: -quote,
+                reference,
+              },
+              {
+                journalId,
+                userId: seller.userId,
+                assetCode: Q,
+                bucket: 'AVAILABLE',
+                type: 'TRADE',
+                amount: quote,
+                reference,
+              },
+              {
+                journalId,
+                userId: seller.userId,
+                assetCode: B,
+                bucket: 'LOCKED',
+                type: 'TRADE',
+                amount: -qty,
+                reference,
+              },
+              {
+                journalId,
+                userId: buyer.userId,
+                assetCode: B,
+                bucket: 'AVAILABLE',
+                type: 'TRADE',
+                amount: qty,
+                reference,
+              },
+            );
+            if (feeBase > 0n) {
+              ledger.push({
+                journalId,
+                userId: buyer.userId,
+                assetCode: B,
+                bucket: 'AVAILABLE',
+                type: 'FEE',
+                amount: -feeBase,
+                reference,
+              });
+              feeTotals.set(B, (feeTotals.get(B) ?? 0n) + feeBase);
+            }
+            if (feeQuote > 0n) {
+              ledger.push({
+                journalId,
+                userId: seller.userId,
+                assetCode: Q,
+                bucket: 'AVAILABLE',
+                type: 'FEE',
+                amount: -feeQuote,
+                reference,
+              });
+              feeTotals.set(Q, (feeTotals.get(Q) ?? 0n) + feeQuote);
+            }
+            move(buyer.userId, Q, 0n, -quote);
+            move(buyer.userId, B, qty - feeBase, 0n);
+            move(seller.userId, B, 0n, -qty);
+            move(seller.userId, Q, quote - feeQuote, 0n);
+            credit(buyer.userId, Q, -quote, 0n);
+            credit(buyer.userId, B, qty, feeBase);
+            credit(seller.userId, B, -qty, 0n);
+            credit(seller.userId, Q, quote, feeQuote);
+            buyer.holdRemaining -= quote;
+            seller.holdRemaining -= qty;
+            for (const o of [maker, taker]) {
+              o.filledQuantity += qty;
+              o.filledQuote += quote;
+              local.add(o);
+            }
+            const fillOf = (o: OrderState): TradeRow['fills'][number] => ({
+              orderId: BigInt(o.id),
+              userId: o.userId,
+              side: o.side,
+              fee: o === buyer ? feeBase : feeQuote,
+              feeAsset: o === buyer ? B : Q,
+              feeRate: o === buyer ? buyerRate : sellerRate,
+              liquidity: o === maker ? 'MAKER' : 'TAKER',
+            });
+            trades.push({
+              seq: ev.seq,
+              price,
+              quantity: qty,
+              quote,
+              takerSide: ev.takerSide,
+              makerOrderId: BigInt(maker.id),
+              takerOrderId: BigInt(taker.id),
+              executedAt: now,
+              fills: [fillOf(maker), fillOf(taker)],
+            });
+            ticks.push({ seq: ev.seq, price, quantity: qty, quote, at: now.getTime() });
+            if (own && (own === maker || own === taker)) {
+              const f = fillOf(own);
+              fills.push({
+                tradeSeq: String(ev.seq),
+                price: fromAtoms(price),
+                quantity: fromAtoms(qty),
+                quoteQuantity: fromAtoms(quote),
+                fee: fromAtoms(f.fee),
+                feeAsset: f.feeAsset,
+                liquidity: f.liquidity,
+              });
+            }
+            break;
+          }
+          case 'ORDER_UPDATED': {
+            const o = this.orders.get(ev.orderId);
+            if (!o) break;
+            // An iceberg's new slice goes to the back of its level: its priority is this event.
+            if (o.display !== null && ev.visible > o.visible && o.status !== 'PENDING_TRIGGER') {
+              o.engineSeq = ev.seq;
+            }
+            if (o === amending && ev.status !== 'PENDING_TRIGGER') {
+              // Amended: it keeps its place only if the price stayed and the size did not grow.
+              const newPrice = o.price === null || ev.price <= 0 ? o.price : u.price(ev.price);
+              const grew = o.quantity !== null && u.quantity(ev.quantity) > o.quantity;
+              if (newPrice !== o.price || grew) o.engineSeq = ev.seq;
+            }
+            if (o.price !== null && ev.price > 0) o.price = u.price(ev.price);
+            if (o.quantity !== null && ev.quantity > 0) o.quantity = u.quantity(ev.quantity);
+            o.visible = ev.visible;
+            o.status = ev.status;
+            local.add(o);
+            break;
+          }
+          case 'EXPIRED': {
+            const o = this.orders.get(ev.orderId);
+            if (!o) break;
+            o.status = 'EXPIRED';
+            o.rejectReason = ev.reason;
+            local.add(o);
+            break;
+          }
+          case 'STOP_TRIGGERED': {
+            const o = this.orders.get(ev.orderId);
+            if (!o) break;
+            o.engineSeq = ev.seq;
+            o.status = 'NEW';
+            local.add(o);
+            break;
+          }
+          case 'BOOK_LEVEL':
+            book.set(`${ev.side}:${ev.price}`, {
+              side: ev.side,
+              price: ev.price,
+              quantity: ev.quantity,
+              count: ev.orderCount,
+            });
+            break;
+        }
+      }
+      for (const o of local) {
+        if (TERMINAL.has(o.status)) release(o, o.holdRemaining);
+        else if (o.quantity !== null && (o.side === 'SELL' || o.price !== null)) {
+          // Keep exactly what the rest needs on hold (price improvement, amend, rejected
+          // amend): price × remaining quote for a BUY, the remaining base for a SELL.
+          const remaining = o.quantity - o.filledQuantity;
+          const required = o.side === 'SELL' ? remaining : (o.price! * remaining) / ONE;
+          if (o.holdRemaining > required) release(o, o.holdRemaining - required);
+        }
+        touched.add(o);
+      }
+      const body = x.msg.body;
+      const subject =
+        own ??
+        x.target ??
+        (body.kind === 'CANCEL' ? this.orders.get(Number(body.orderId)) : undefined);
+      let outcome: CommandReply['outcome'];
+      if (body.kind === 'PLACE') outcome = own?.status === 'REJECTED' ? 'rejected' : 'placed';
+      else if (body.kind === 'CANCEL_ALL') outcome = rejectReason ? 'rejected' : 'cancelled';
+      else if (body.kind === 'AMEND') outcome = rejectReason ? 'rejected' : 'amended';
+      else outcome = subject?.status === 'CANCELED' && !rejectReason ? 'cancelled' : 'rejected';
+      const reply: CommandReply = {
+        commandId: x.msg.commandId,
+        outcome,
+        fills,
+        seq: String(x.seqAfter),
+      };
+      if (outcome === 'rejected' && rejectReason) reply.reason = rejectReason;
+      if (subject) reply.order = view(subject, sym);
+      if (body.kind === 'CANCEL_ALL') {
+        reply.cancelledOrderIds = [...local]
+          .filter((o) => o.status === 'CANCELED')
+          .map((o) => String(o.id));
+      }
+      replies.push(reply);
+    }
+
+    for (const [asset, fee] of feeTotals) {
+      ledger.push({
+        journalId,
+        userId: feeAccountId,
+        assetCode: asset,
+        bucket: 'AVAILABLE',
+        type: 'FEE',
+        amount: fee,
+        reference: batchRef,
+      });
+      move(feeAccountId, asset, fee, 0n);
+    }
+    const lastSeq = executed.at(-1)?.seqAfter ?? prevSeq;
+    const orders: OrderRow[] = [...touched].map((o) => ({
+      id: BigInt(o.id),
+      status: o.status,
+      price: o.price,
+      quantity: o.quantity,
+      filledQuantity: o.filledQuantity,
+      filledQuoteQuantity: o.filledQuote,
+      holdRemaining: o.holdRemaining,
+      engineSeq: o.engineSeq,
+      rejectReason: o.rejectReason,
+    }));
+    const batch: Batch = {
+      marketSymbol: sym,
+      prevSeq,
+      lastSeq,
+      commandIds: executed.map((x) => BigInt(x.msg.commandId)),
+      orders,
+      trades,
+      ledger,
+      balances: [...balances.values()].filter((b) => b.available !== 0n || b.locked !== 0n),
+      transactions: [...txs.values()].filter((t) => t.amount !== 0n || t.fee !== 0n),
+      candles: candleDeltas(ticks),
+    };
+    return { batch, replies, touched, ticks, book: [...book.values()] };
+  }
+
+  private async publish(
+    batch: Batch,
+    result: BatchResult,
+    touched: Set<OrderState>,
+    book: { side: string; price: number; quantity: number; count: number }[],
+  ) {
+    const { bus, market } = this.o;
+    const u = market.units;
+    const sym = this.symbol;
+    const out: Promise<void>[] = [];
+    for (const t of batch.trades) {
+      out.push(
+        bus.publish(channels.trades(sym), {
+          marketSymbol: sym,
+          id: String(result.tradeIds.get(t.seq) ?? ''),
+          seq: t.seq,
+          price: fromAtoms(t.price),
+          quantity: fromAtoms(t.quantity),
+          quoteQuantity: fromAtoms(t.quote),
+          takerSide: t.takerSide,
+          executedAt: t.executedAt.toISOString(),
+        }),
+      );
+    }
+    // Every committed batch covers (prevSeq, seq]: consecutive messages chain without gaps.
+    const level = (l: (typeof book)[number]) => ({
+      price: fromAtoms(u.price(l.price)),
+      quantity: fromAtoms(u.quantity(l.quantity)),
+      orderCount: l.count,
+    });
+    out.push(
+      bus.publish(channels.book(sym), {
+        marketSymbol: sym,
+        prevSeq: batch.prevSeq,
+        seq: batch.lastSeq,
+        bids: book.filter((l) => l.side === 'BUY').map(level),
+        asks: book.filter((l) => l.side === 'SELL').map(level),
+      }),
+    );
+    for (const o of touched) out.push(bus.publish(channels.orders(o.userId), view(o, sym)));
+    for (const b of result.balances) out.push(bus.publish(channels.balances(b.userId), b));
+    for (const c of result.candles) out.push(bus.publish(channels.candles(sym, c.interval), c));
+    if (batch.trades.length > 0) out.push(bus.publish(channels.ticker(sym), this.ticker.view()));
+    await Promise.all(out);
+  }
+
+  private async replyFromDb(msg: EngineCommandMessage): Promise<CommandReply> {
+    if (msg.body.kind === 'CANCEL_ALL') {
+      return {
+        commandId: msg.commandId,
+        outcome: 'cancelled',
+        fills: [],
+        seq: String(this.committedSeq),
+      };
+    }
+    const row = await this.o.db.order.findUnique({ where: { id: BigInt(msg.body.orderId) } });
+    const reply: CommandReply = {
+      commandId: msg.commandId,
+      outcome:
+        row?.status === 'REJECTED'
+          ? 'rejected'
+          : msg.body.kind === 'CANCEL'
+            ? row?.status === 'CANCELED'
+              ? 'cancelled'
+              : 'rejected'
+            : msg.body.kind === 'AMEND'
+              ? 'amended'
+              : 'placed',
+      fills: [],
+      seq: String(this.committedSeq),
+    };
+    if (row) {
+      reply.order = {
+        id: String(row.id),
+        userId: row.userId,
+        marketSymbol: row.marketSymbol,
+        side: row.side,
+        status: row.status,
+        filledQuantity: fromAtoms(toAtoms(row.filledQuantity)),
+        filledQuoteQuantity: fromAtoms(toAtoms(row.filledQuoteQuantity)),
+        holdRemaining: fromAtoms(toAtoms(row.holdRemaining)),
+      };
+      if (row.rejectReason) reply.order.rejectReason = row.rejectReason;
+    }
+    return reply;
+  }
+
+  /** Book depth in decimals (tests, diagnostics). */
+  depth(): { bids: [string, string][]; asks: [string, string][] } {
+    const u = this.o.market.units;
+    const f = (l: { price: number; quantity: number }): [string, string] => [
+      fromAtoms(u.price(l.price)),
+      fromAtoms(u.quantity(l.quantity)),
+    ];
+    return { bids: this.engine.depth('BUY').map(f), asks: this.engine.depth('SELL').map(f) };
+  }
+}
+
+function isStopType(t: OrderTypeName) {
+  return t !== 'LIMIT' && t !== 'MARKET';
+}
+
+function view(o: OrderState, marketSymbol: string): OrderStateView {
+  const v: OrderStateView = {
+    id: String(o.id),
+    userId: o.userId,
+    marketSymbol,
+    side: o.side,
+    status: o.status,
+    filledQuantity: fromAtoms(o.filledQuantity),
+    filledQuoteQuantity: fromAtoms(o.filledQuote),
+    holdRemaining: fromAtoms(o.holdRemaining),
+  };
+  if (o.rejectReason) v.rejectReason = o.rejectReason;
+  return v;
+}
+
+function orderFromPlace(body: PlaceCommand, market: MarketInfo): OrderState {
+  return {
+    id: Number(body.orderId),
+    userId: body.userId,
+    accountNo: body.accountNo,
+    side: body.side,
+    type: body.type,
+    price: body.price === undefined ? null : toAtoms(body.price),
+    quantity: body.quantity === undefined ? null : toAtoms(body.quantity),
+    display: body.displayQuantity === undefined ? null : toAtoms(body.displayQuantity),
+    holdAsset: body.side === 'BUY' ? market.quoteAsset : market.baseAsset,
+    holdRemaining: toAtoms(body.hold),
+    filledQuantity: 0n,
+    filledQuote: 0n,
+    status: 'ACCEPTED',
+    engineSeq: null,
+    rejectReason: null,
+    visible: 0,
+  };
+}
+
+function toCore(body: PlaceCommand, market: MarketInfo): Command {
+  const u = market.units;
+  const cmd: Command = {
+    kind: 'place',
+    orderId: Number(body.orderId),
+    userId: body.accountNo,
+    side: body.side,
+    type: body.type,
+    stp: body.selfTradePrevention,
+    postOnly: body.postOnly,
+  };
+  if (body.type === 'LIMIT' || body.type === 'STOP_LOSS_LIMIT' || body.type === 'TAKE_PROFIT_LIMIT')
+    cmd.timeInForce = body.timeInForce;
+  if (body.price !== undefined) cmd.price = u.ticks(toAtoms(body.price));
+  if (body.stopPrice !== undefined) cmd.stopPrice = u.ticks(toAtoms(body.stopPrice));
+  if (body.quantity !== undefined) cmd.quantity = u.lots(toAtoms(body.quantity));
+  if (body.displayQuantity !== undefined)
+    cmd.displayQuantity = u.lots(toAtoms(body.displayQuantity));
+  if (body.quoteQuantity !== undefined) {
+    const budget = u.quoteBudget(toAtoms(body.quoteQuantity));
+    if (budget < 1n) throw new LocalReject('INVALID_QUOTE_QUANTITY');
+    cmd.quoteQuantity = budget;
+  }
+  return cmd;
+}

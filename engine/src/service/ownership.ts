@@ -1,0 +1,91 @@
+// One owner per market: a session-level PostgreSQL advisory lock held on a dedicated
+// connection. If the process dies (kill -9 included) the connection drops and PostgreSQL
+// releases the lock at once; a standby polling for it takes over. Settlement re-checks in
+// its own transaction that this connection still holds the lock (fencing).
+import pg from 'pg';
+import { FencedError, type Settler, type SqlTx } from './settlement.ts';
+
+/** classid of the engine's advisory locks (objid = hashtext(market symbol)). */
+export const LOCK_CLASS = 0x464c5845; // "FLXE"
+
+export class MarketLock {
+  private client: pg.Client | undefined;
+  private lostHandlers: (() => void)[] = [];
+  pid = 0;
+  held = false;
+
+  constructor(
+    private readonly url: string,
+    readonly marketSymbol: string,
+  ) {}
+
+  onLost(handler: () => void): void {
+    this.lostHandlers.push(handler);
+  }
+
+  /** One attempt; true when this instance now owns the market. */
+  async tryAcquire(): Promise<boolean> {
+    if (this.held) return true;
+    if (!this.client) {
+      const client = new pg.Client({
+        connectionString: this.url,
+        connectionTimeoutMillis: 3000,
+        // Detect a dead server or network within seconds.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 1000,
+      });
+      client.on('error', () => this.lost());
+      client.on('end', () => this.lost());
+      await client.connect();
+      this.client = client;
+      const r = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      this.pid = r.rows[0]!.pid;
+    }
+    const r = await this.client.query<{ ok: boolean }>(
+      'SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok',
+      [LOCK_CLASS, this.marketSymbol],
+    );
+    this.held = r.rows[0]?.ok === true;
+    return this.held;
+  }
+
+  /**
+   * Settlement transactions on the lock's own connection: commits happen only while the
+   * lock is held, and stop the instant the connection (hence the lock) is gone.
+   */
+  readonly settle: Settler = async (fn) => {
+    const client = this.client;
+    if (!client || !this.held) throw new FencedError(`${this.marketSymbol}: market not owned`);
+    const tx: SqlTx = {
+      query: async <T>(sql: string, ...params: unknown[]) =>
+        (await client.query(sql, params)).rows as T,
+      execute: async (sql: string, ...params: unknown[]) =>
+        (await client.query(sql, params)).rowCount ?? 0,
+    };
+    await client.query('BEGIN');
+    try {
+      const result = await fn(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  };
+
+  async release(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.lostHandlers = [];
+    this.held = false;
+    if (!client) return;
+    await client.end().catch(() => {});
+  }
+
+  private lost() {
+    const wasHeld = this.held;
+    this.held = false;
+    this.client = undefined;
+    if (wasHeld) for (const h of this.lostHandlers) h();
+  }
+}

@@ -1,0 +1,378 @@
+// Group commit: one PostgreSQL transaction applies everything a batch of engine commands
+// produced — order states, trades, fills, double-entry ledger rows with their balance
+// movements, released holds, candles, processed commands and the market checkpoint.
+// The checkpoint makes it idempotent: a batch whose last sequence is already committed
+// is a no-op, and one that does not start right after the checkpoint is refused (gap or
+// a second writer). With an ownership lock, the transaction runs on the very connection
+// that holds the lock: a process that lost the market cannot commit anything (fencing).
+import type { Db, LedgerBucket, LedgerEntryType } from '@flowex/db';
+import type { CandleDelta } from './candles.ts';
+import { fromAtoms } from './units.ts';
+
+export interface OrderRow {
+  id: bigint;
+  status: string;
+  /** Limit price and total quantity (they change on amend). */
+  price: bigint | null;
+  quantity: bigint | null;
+  filledQuantity: bigint;
+  filledQuoteQuantity: bigint;
+  holdRemaining: bigint;
+  engineSeq: number | null;
+  rejectReason: string | null;
+}
+
+export interface FillRow {
+  orderId: bigint;
+  userId: string;
+  side: 'BUY' | 'SELL';
+  fee: bigint;
+  feeAsset: string;
+  feeRate: bigint;
+  liquidity: 'MAKER' | 'TAKER';
+}
+
+export interface TradeRow {
+  seq: number;
+  price: bigint;
+  quantity: bigint;
+  quote: bigint;
+  takerSide: 'BUY' | 'SELL';
+  makerOrderId: bigint;
+  takerOrderId: bigint;
+  executedAt: Date;
+  fills: [FillRow, FillRow];
+}
+
+export interface LedgerRow {
+  journalId: string;
+  userId: string | null;
+  assetCode: string;
+  bucket: LedgerBucket;
+  type: LedgerEntryType;
+  amount: bigint;
+  reference: string;
+}
+
+export interface TransactionRow {
+  userId: string;
+  assetCode: string;
+  type: 'TRADE' | 'FEE';
+  amount: bigint;
+  fee: bigint;
+  reference: string;
+}
+
+export interface BalanceDelta {
+  userId: string;
+  assetCode: string;
+  available: bigint;
+  locked: bigint;
+}
+
+export interface Batch {
+  marketSymbol: string;
+  /** Sequence the checkpoint must be at (the previous batch's last). */
+  prevSeq: number;
+  /** Last engine sequence of this batch (== prevSeq when no event was produced). */
+  lastSeq: number;
+  commandIds: bigint[];
+  orders: OrderRow[];
+  trades: TradeRow[];
+  ledger: LedgerRow[];
+  balances: BalanceDelta[];
+  transactions: TransactionRow[];
+  candles: CandleDelta[];
+}
+
+export interface BalanceView {
+  userId: string;
+  assetCode: string;
+  available: string;
+  locked: string;
+}
+
+export interface CandleView {
+  marketSymbol: string;
+  interval: string;
+  openTime: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  quoteVolume: string;
+  tradeCount: number;
+}
+
+export interface BatchResult {
+  applied: boolean;
+  tradeIds: Map<number, bigint>;
+  /** Balances of every touched (user, asset) after the batch. */
+  balances: BalanceView[];
+  /** Every touched candle after the batch. */
+  candles: CandleView[];
+}
+
+export class FencedError extends Error {
+  override name = 'FencedError';
+}
+
+/** The statements of one open transaction. */
+export interface SqlTx {
+  query<T = unknown[]>(sql: string, ...params: unknown[]): Promise<T>;
+  execute(sql: string, ...params: unknown[]): Promise<number>;
+}
+
+/** Runs `fn` inside one transaction (commit on success, rollback on error). */
+export type Settler = <R>(fn: (tx: SqlTx) => Promise<R>) => Promise<R>;
+
+/** Through Prisma's interactive transactions (simple; ~20-50 ms of overhead each). */
+export function prismaSettler(db: Db): Settler {
+  return (fn) =>
+    db.$transaction(
+      (tx) =>
+        fn({
+          query: (sql, ...params) => tx.$queryRawUnsafe(sql, ...params),
+          execute: (sql, ...params) => tx.$executeRawUnsafe(sql, ...params),
+        }),
+      { timeout: 30_000, maxWait: 10_000 },
+    );
+}
+
+export async function applyBatch(target: Db | Settler, batch: Batch): Promise<BatchResult> {
+  const settle = typeof target === 'function' ? target : prismaSettler(target);
+  return settle(async (tx) => {
+    const sym = batch.marketSymbol;
+    const [cp] = await tx.query<{ lastSeq: string }[]>(
+      `SELECT "lastSeq"::text AS "lastSeq" FROM "EngineCheckpoint" WHERE "marketSymbol" = $1 FOR UPDATE`,
+      sym,
+    );
+    const committed = cp ? Number(cp.lastSeq) : 0;
+    const noop: BatchResult = { applied: false, tradeIds: new Map(), balances: [], candles: [] };
+    if (committed > batch.prevSeq && committed >= batch.lastSeq) return noop;
+    if (committed !== batch.prevSeq) {
+      throw new FencedError(
+        `${sym}: checkpoint at ${committed}, batch expects ${batch.prevSeq} (another writer?)`,
+      );
+    }
+
+    if (batch.commandIds.length > 0) {
+      const n = await tx.execute(
+        `UPDATE "EngineCommand" SET "processedSeq" = $1
+            WHERE id = ANY($2::bigint[]) AND "processedSeq" IS NULL AND "marketSymbol" = $3`,
+        batch.lastSeq,
+        batch.commandIds.map(String),
+        sym,
+      );
+      // A batch without events (only locally refused commands) re-applied: nothing to do.
+      if (n === 0 && batch.lastSeq === batch.prevSeq) return noop;
+      if (n !== batch.commandIds.length) {
+        throw new FencedError(`${sym}: a command of the batch was already processed`);
+      }
+    }
+
+    if (batch.orders.length > 0) {
+      const o = batch.orders;
+      await tx.execute(
+        `UPDATE "Order" AS o SET status = x.status::"OrderStatus",
+                  "filledQuantity" = x.fq, "filledQuoteQuantity" = x.fqq,
+                  "holdRemaining" = x.hold, "engineSeq" = COALESCE(x.seq, o."engineSeq"),
+                  "rejectReason" = COALESCE(x.reason, o."rejectReason"),
+                  price = COALESCE(x.price, o.price), quantity = COALESCE(x.qty, o.quantity),
+                  "updatedAt" = now()
+             FROM unnest($1::bigint[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[],
+                         $6::bigint[], $7::text[], $8::numeric[], $9::numeric[])
+                  AS x(id, status, fq, fqq, hold, seq, reason, price, qty)
+            WHERE o.id = x.id`,
+        o.map((r) => String(r.id)),
+        o.map((r) => r.status),
+        o.map((r) => fromAtoms(r.filledQuantity)),
+        o.map((r) => fromAtoms(r.filledQuoteQuantity)),
+        o.map((r) => fromAtoms(r.holdRemaining)),
+        o.map((r) => (r.engineSeq === null ? null : String(r.engineSeq))),
+        o.map((r) => r.rejectReason),
+        o.map((r) => (r.price === null ? null : fromAtoms(r.price))),
+        o.map((r) => (r.quantity === null ? null : fromAtoms(r.quantity))),
+      );
+    }
+
+    const tradeIds = new Map<number, bigint>();
+    if (batch.trades.length > 0) {
+      const t = batch.trades;
+      const rows = await tx.query<{ id: string; seq: string }[]>(
+        `INSERT INTO "Trade" ("marketSymbol", "engineSeq", price, quantity, "quoteQuantity",
+                                "takerSide", "makerOrderId", "takerOrderId", "executedAt")
+           SELECT $1, x.seq, x.price, x.qty, x.quote, x.side::"OrderSide", x.maker, x.taker, x.at
+             FROM unnest($2::bigint[], $3::numeric[], $4::numeric[], $5::numeric[], $6::text[],
+                         $7::bigint[], $8::bigint[], $9::timestamp(3)[])
+                  AS x(seq, price, qty, quote, side, maker, taker, at)
+           ON CONFLICT ("marketSymbol", "engineSeq") DO NOTHING
+           RETURNING id::text AS id, "engineSeq"::text AS seq`,
+        sym,
+        t.map((r) => String(r.seq)),
+        t.map((r) => fromAtoms(r.price)),
+        t.map((r) => fromAtoms(r.quantity)),
+        t.map((r) => fromAtoms(r.quote)),
+        t.map((r) => r.takerSide),
+        t.map((r) => String(r.makerOrderId)),
+        t.map((r) => String(r.takerOrderId)),
+        t.map((r) => r.executedAt.toISOString()),
+      );
+      if (rows.length !== t.length) throw new FencedError(`${sym}: trades already recorded`);
+      for (const r of rows) tradeIds.set(Number(r.seq), BigInt(r.id));
+      const fills = t.flatMap((tr) => tr.fills.map((f) => ({ tr, f })));
+      await tx.execute(
+        `INSERT INTO "Fill" ("tradeId", "orderId", "userId", "marketSymbol", side, price, quantity,
+                               "quoteQuantity", fee, "feeAsset", "feeRate", liquidity, "executedAt")
+           SELECT x.trade, x.ord, x.uid, $1, x.side::"OrderSide", x.price, x.qty, x.quote, x.fee,
+                  x.asset, x.rate, x.liq::"Liquidity", x.at
+             FROM unnest($2::bigint[], $3::bigint[], $4::uuid[], $5::text[], $6::numeric[],
+                         $7::numeric[], $8::numeric[], $9::numeric[], $10::text[], $11::numeric[],
+                         $12::text[], $13::timestamp(3)[])
+                  AS x(trade, ord, uid, side, price, qty, quote, fee, asset, rate, liq, at)`,
+        sym,
+        fills.map(({ tr }) => String(tradeIds.get(tr.seq))),
+        fills.map(({ f }) => String(f.orderId)),
+        fills.map(({ f }) => f.userId),
+        fills.map(({ f }) => f.side),
+        fills.map(({ tr }) => fromAtoms(tr.price)),
+        fills.map(({ tr }) => fromAtoms(tr.quantity)),
+        fills.map(({ tr }) => fromAtoms(tr.quote)),
+        fills.map(({ f }) => fromAtoms(f.fee)),
+        fills.map(({ f }) => f.feeAsset),
+        fills.map(({ f }) => fromAtoms(f.feeRate)),
+        fills.map(({ f }) => f.liquidity),
+        fills.map(({ tr }) => tr.executedAt.toISOString()),
+      );
+    }
+
+    if (batch.ledger.length > 0) {
+      const l = batch.ledger;
+      await tx.execute(
+        `INSERT INTO "LedgerEntry" ("journalId", "userId", "assetCode", bucket, type, amount, reference)
+           SELECT x.j, x.u, x.a, x.b::"LedgerBucket", x.t::"LedgerEntryType", x.amt, x.r
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[])
+                  AS x(j, u, a, b, t, amt, r)`,
+        l.map((r) => r.journalId),
+        l.map((r) => r.userId),
+        l.map((r) => r.assetCode),
+        l.map((r) => r.bucket),
+        l.map((r) => r.type),
+        l.map((r) => fromAtoms(r.amount)),
+        l.map((r) => r.reference),
+      );
+    }
+
+    if (batch.transactions.length > 0) {
+      const t = batch.transactions;
+      await tx.execute(
+        `INSERT INTO "Transaction" (id, "userId", "assetCode", type, status, amount, fee, reference, "updatedAt")
+           SELECT gen_random_uuid(), x.u, x.a, x.t::"TransactionType", 'COMPLETED', x.amt, x.fee, x.r, now()
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::text[])
+                  AS x(u, a, t, amt, fee, r)`,
+        t.map((r) => r.userId),
+        t.map((r) => r.assetCode),
+        t.map((r) => r.type),
+        t.map((r) => fromAtoms(r.amount)),
+        t.map((r) => fromAtoms(r.fee)),
+        t.map((r) => r.reference),
+      );
+    }
+
+    let balances: BalanceView[] = [];
+    if (batch.balances.length > 0) {
+      const b = [...batch.balances].sort((x, y) =>
+        x.userId === y.userId
+          ? x.assetCode.localeCompare(y.assetCode)
+          : x.userId.localeCompare(y.userId),
+      );
+      const args = [
+        b.map((r) => r.userId),
+        b.map((r) => r.assetCode),
+        b.map((r) => fromAtoms(r.available)),
+        b.map((r) => fromAtoms(r.locked)),
+      ];
+      // Lock in a fixed order (no deadlock between markets settling the same users), then
+      // update existing rows and create missing ones. (INSERT … ON CONFLICT would check
+      // the non-negative constraints on the delta row itself.)
+      await tx.query(
+        `SELECT 1 FROM "Balance" b
+             JOIN unnest($1::uuid[], $2::text[]) AS x(u, a) ON b."userId" = x.u AND b."assetCode" = x.a
+            ORDER BY b."userId", b."assetCode" FOR UPDATE OF b`,
+        args[0],
+        args[1],
+      );
+      balances = await tx.query<BalanceView[]>(
+        `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::numeric[])
+                                 AS x(u, a, av, lk)),
+                upd AS (UPDATE "Balance" b SET available = b.available + x.av,
+                               locked = b.locked + x.lk, "updatedAt" = now()
+                          FROM x WHERE b."userId" = x.u AND b."assetCode" = x.a
+                        RETURNING b."userId", b."assetCode", b.available, b.locked),
+                ins AS (INSERT INTO "Balance" ("userId", "assetCode", available, locked, "updatedAt")
+                        SELECT x.u, x.a, x.av, x.lk, now() FROM x
+                         WHERE NOT EXISTS (SELECT 1 FROM "Balance" b
+                                            WHERE b."userId" = x.u AND b."assetCode" = x.a)
+                        RETURNING "userId", "assetCode", available, locked)
+           SELECT "userId"::text AS "userId", "assetCode", available::text AS available,
+                  locked::text AS locked FROM upd
+           UNION ALL
+           SELECT "userId"::text, "assetCode", available::text, locked::text FROM ins`,
+        ...args,
+      );
+    }
+
+    let candles: CandleView[] = [];
+    if (batch.candles.length > 0) {
+      const c = batch.candles;
+      candles = await tx.query<CandleView[]>(
+        `INSERT INTO "Candle" ("marketSymbol", interval, "openTime", open, high, low, close, volume,
+                                 "quoteVolume", "tradeCount", "lastEngineSeq")
+           SELECT $1, x.i::"CandleInterval", x.t, x.o, x.h, x.l, x.c, x.v, x.qv, x.n, x.s
+             FROM unnest($2::text[], $3::timestamp(3)[], $4::numeric[], $5::numeric[], $6::numeric[],
+                         $7::numeric[], $8::numeric[], $9::numeric[], $10::int[], $11::bigint[])
+                  AS x(i, t, o, h, l, c, v, qv, n, s)
+           ON CONFLICT ("marketSymbol", interval, "openTime") DO UPDATE
+              SET high = GREATEST("Candle".high, EXCLUDED.high),
+                  low = LEAST("Candle".low, EXCLUDED.low),
+                  close = EXCLUDED.close,
+                  volume = "Candle".volume + EXCLUDED.volume,
+                  "quoteVolume" = "Candle"."quoteVolume" + EXCLUDED."quoteVolume",
+                  "tradeCount" = "Candle"."tradeCount" + EXCLUDED."tradeCount",
+                  "lastEngineSeq" = EXCLUDED."lastEngineSeq"
+            WHERE "Candle"."lastEngineSeq" < EXCLUDED."lastEngineSeq"
+           RETURNING "marketSymbol", interval::text AS interval,
+                     to_char("openTime", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "openTime",
+                     open::text AS open, high::text AS high, low::text AS low, close::text AS close,
+                     volume::text AS volume, "quoteVolume"::text AS "quoteVolume", "tradeCount"`,
+        sym,
+        c.map((r) => r.interval),
+        c.map((r) => new Date(r.openTime).toISOString()),
+        c.map((r) => fromAtoms(r.open)),
+        c.map((r) => fromAtoms(r.high)),
+        c.map((r) => fromAtoms(r.low)),
+        c.map((r) => fromAtoms(r.close)),
+        c.map((r) => fromAtoms(r.volume)),
+        c.map((r) => fromAtoms(r.quoteVolume)),
+        c.map((r) => r.tradeCount),
+        c.map((r) => String(r.lastSeq)),
+      );
+    }
+
+    let maxCommand = 0n; // (bigints: no Math.max)
+    for (const id of batch.commandIds) if (id > maxCommand) maxCommand = id;
+    await tx.execute(
+      `INSERT INTO "EngineCheckpoint" ("marketSymbol", "lastSeq", "lastCommandId", "updatedAt")
+         VALUES ($1, $2, $3, now())
+         ON CONFLICT ("marketSymbol") DO UPDATE
+            SET "lastSeq" = EXCLUDED."lastSeq",
+                "lastCommandId" = GREATEST("EngineCheckpoint"."lastCommandId", EXCLUDED."lastCommandId"),
+                "updatedAt" = now()`,
+      sym,
+      batch.lastSeq,
+      String(maxCommand),
+    );
+    return { applied: true, tradeIds, balances, candles };
+  });
+}

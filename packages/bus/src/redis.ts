@@ -1,0 +1,267 @@
+// Redis bus (REDIS_URL set): commands on Redis Streams (XADD / XREADGROUP, one consumer
+// group per consuming service), replies and events on pub/sub. Event channels carry
+// JSON.stringify(payload), exactly what graphql-redis-subscriptions' RedisPubSub publishes
+// and parses, so GraphQL subscriptions can listen to the engine's channels directly.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import {
+  type Bus,
+  BusRemoteError,
+  BusTimeoutError,
+  DEFAULT_TIMEOUT_MS,
+  type Envelope,
+  type Reply,
+  type RequestHandler,
+  type RequestOptions,
+  type ServeOptions,
+  type Unsubscribe,
+} from './types.ts';
+
+export interface RedisBusOptions {
+  /** Stream key prefix; a queue `q` lives in the stream `${prefix}q`. Default `flowex:stream:`. */
+  streamPrefix?: string;
+  /** Approximate cap of each stream's length (XADD MAXLEN ~). Default 100 000. */
+  maxStreamLength?: number;
+  /** XREADGROUP BLOCK milliseconds (also how fast `serve` stops). Default 1000. */
+  blockMs?: number;
+}
+
+export class RedisBus implements Bus {
+  readonly kind = 'redis' as const;
+  readonly instanceId = randomUUID();
+  private readonly commands: Redis;
+  private readonly subscriber: Redis;
+  private readonly replyChannel: string;
+  private readonly prefix: string;
+  private readonly maxLen: number;
+  private readonly blockMs: number;
+  private readonly handlers = new Map<string, Set<(payload: unknown) => void>>();
+  private readonly waiting = new Map<
+    string,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
+  private readonly stoppers = new Set<Unsubscribe>();
+  private replyReady: Promise<unknown> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    options: RedisBusOptions = {},
+  ) {
+    this.prefix = options.streamPrefix ?? 'flowex:stream:';
+    this.maxLen = options.maxStreamLength ?? 100_000;
+    this.blockMs = options.blockMs ?? 1000;
+    this.replyChannel = `flowex:reply:${this.instanceId}`;
+    this.commands = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: null });
+    this.subscriber = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: null });
+    this.subscriber.on('message', (channel: string, message: string) =>
+      this.onMessage(channel, message),
+    );
+    // Errors surface through rejected commands; the event only avoids unhandled noise.
+    this.commands.on('error', () => {});
+    this.subscriber.on('error', () => {});
+  }
+
+  async publish(channel: string, payload: unknown): Promise<void> {
+    await this.commands.publish(channel, JSON.stringify(payload));
+  }
+
+  async subscribe(channel: string, handler: (payload: unknown) => void): Promise<Unsubscribe> {
+    let set = this.handlers.get(channel);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+      await this.subscriber.subscribe(channel);
+    }
+    set.add(handler);
+    return async () => {
+      const s = this.handlers.get(channel);
+      if (!s?.delete(handler) || s.size > 0) return;
+      this.handlers.delete(channel);
+      if (!this.closed) await this.subscriber.unsubscribe(channel);
+    };
+  }
+
+  async request<TRes = unknown>(
+    queue: string,
+    payload: unknown,
+    options: RequestOptions = {},
+  ): Promise<TRes> {
+    if (this.closed) throw new Error('bus closed');
+    this.replyReady ??= this.subscriber.subscribe(this.replyChannel).catch((error: unknown) => {
+      this.replyReady = undefined; // try again with the next request
+      throw error;
+    });
+    await this.replyReady;
+    const id = randomUUID();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const envelope: Envelope = { id, replyTo: this.replyChannel, payload };
+    if (options.traceparent) envelope.traceparent = options.traceparent;
+    const answer = new Promise<TRes>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new BusTimeoutError(queue, id, timeoutMs));
+      }, timeoutMs);
+      this.waiting.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          this.waiting.delete(id);
+          resolve(v as TRes);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          this.waiting.delete(id);
+          reject(e);
+        },
+      });
+    });
+    try {
+      await this.commands.xadd(
+        this.prefix + queue,
+        'MAXLEN',
+        '~',
+        String(this.maxLen),
+        '*',
+        'm',
+        JSON.stringify(envelope),
+      );
+    } catch (error) {
+      this.waiting.get(id)?.reject(error as Error);
+    }
+    return answer;
+  }
+
+  async serve<TReq = unknown, TRes = unknown>(
+    queue: string,
+    handler: RequestHandler<TReq, TRes>,
+    options: ServeOptions = {},
+  ): Promise<Unsubscribe> {
+    const stream = this.prefix + queue;
+    const group = options.group ?? 'engine';
+    const consumer = options.consumer ?? this.instanceId;
+    const createGroup = async () => {
+      try {
+        await this.commands.xgroup('CREATE', stream, group, '$', 'MKSTREAM');
+      } catch (error) {
+        if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+      }
+    };
+    await createGroup();
+    // A blocking read needs its own connection.
+    const reader = new Redis(this.url, { maxRetriesPerRequest: null });
+    reader.on('error', () => {});
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        let batch: unknown;
+        try {
+          batch = await reader.xreadgroup(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            '1000',
+            'BLOCK',
+            String(this.blockMs),
+            'STREAMS',
+            stream,
+            '>',
+          );
+        } catch (error) {
+          if (!running) break;
+          await new Promise((r) => setTimeout(r, 200));
+          // The stream (and its group) vanished, e.g. deleted by an operator: recreate.
+          if (String((error as Error).message).includes('NOGROUP'))
+            await createGroup().catch(() => {});
+          continue;
+        }
+        if (!batch) continue;
+        for (const [, entries] of batch as [string, [string, string[]][]][]) {
+          for (const [entryId, fields] of entries) {
+            const raw = fields[fields.indexOf('m') + 1];
+            let envelope: Envelope;
+            try {
+              envelope = JSON.parse(raw ?? '') as Envelope;
+            } catch {
+              await this.commands.xack(stream, group, entryId);
+              continue;
+            }
+            this.dispatch(handler as RequestHandler, envelope, () =>
+              this.commands.xack(stream, group, entryId).catch(() => {}),
+            );
+          }
+        }
+      }
+    })();
+    const stop: Unsubscribe = async () => {
+      if (!running) return;
+      running = false;
+      this.stoppers.delete(stop);
+      reader.disconnect();
+      await loop;
+    };
+    this.stoppers.add(stop);
+    return stop;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.stoppers].map((s) => s()));
+    for (const w of this.waiting.values()) w.reject(new Error('bus closed'));
+    this.subscriber.disconnect();
+    await this.commands.quit().catch(() => this.commands.disconnect());
+  }
+
+  private dispatch(handler: RequestHandler, envelope: Envelope, ack: () => Promise<unknown>) {
+    const meta = envelope.traceparent
+      ? { id: envelope.id, traceparent: envelope.traceparent }
+      : { id: envelope.id };
+    let result: Promise<unknown>;
+    try {
+      result = Promise.resolve(handler(envelope.payload, meta));
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    const send = (reply: Reply) => {
+      void ack();
+      if (envelope.replyTo && !this.closed) {
+        this.commands.publish(envelope.replyTo, JSON.stringify(reply)).catch(() => {});
+      }
+    };
+    result.then(
+      (value) => send({ id: envelope.id, ok: true, result: value }),
+      (error: unknown) =>
+        send({
+          id: envelope.id,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    );
+  }
+
+  private onMessage(channel: string, message: string) {
+    if (channel === this.replyChannel) {
+      let reply: Reply;
+      try {
+        reply = JSON.parse(message) as Reply;
+      } catch {
+        return;
+      }
+      const w = this.waiting.get(reply.id);
+      if (!w) return;
+      if (reply.ok) w.resolve(reply.result);
+      else w.reject(new BusRemoteError(reply.error ?? 'remote error'));
+      return;
+    }
+    const set = this.handlers.get(channel);
+    if (!set) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(message);
+    } catch {
+      return;
+    }
+    for (const h of set) h(payload);
+  }
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bus, BusRemoteError, BusTimeoutError, MemoryBus, RedisBus } from '../src/index.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisReachable() {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    throw new Error(
+      `Redis is not reachable at ${REDIS_URL}: start it with \`docker compose -f infra/docker-compose.yml up -d\` or set TEST_REDIS_URL.`,
+      { cause: error },
+    );
+  } finally {
+    probe.disconnect();
+  }
+}
+
+const nextTick = () => new Promise((r) => setTimeout(r, 20));
+
+function suite(name: string, make: () => Promise<{ client: Bus; server: Bus }>) {
+  describe(name, () => {
+    let client: Bus;
+    let server: Bus;
+    beforeAll(async () => {
+      ({ client, server } = await make());
+    });
+    afterAll(async () => {
+      await client.close();
+      if (server !== client) await server.close();
+    });
+
+    it('publishes JSON payloads to subscribers, and stops after unsubscribe', async () => {
+      const channel = `test:${randomUUID()}`;
+      const got: unknown[] = [];
+      const off = await server.subscribe(channel, (p) => got.push(p));
+      await client.publish(channel, { a: '1.50', n: 2, list: [1, 2] });
+      await expect.poll(() => got.length).toBe(1);
+      expect(got[0]).toEqual({ a: '1.50', n: 2, list: [1, 2] });
+      await off();
+      await client.publish(channel, { a: 'late' });
+      await nextTick();
+      expect(got).toHaveLength(1);
+    });
+
+    it('answers requests by correlation id, in queue order, with trace context', async () => {
+      const queue = `q-${randomUUID()}`;
+      const seen: { n: number; traceparent?: string }[] = [];
+      const stop = await server.serve<{ n: number }, { doubled: number }>(
+        queue,
+        async (p, meta) => {
+          seen.push({ n: p.n, traceparent: meta.traceparent });
+          await new Promise((r) => setTimeout(r, (5 - p.n) * 5)); // finish out of order
+          return { doubled: p.n * 2 };
+        },
+      );
+      const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map((n) =>
+          client.request<{ doubled: number }>(queue, { n }, { timeoutMs: 3000, traceparent: tp }),
+        ),
+      );
+      expect(answers.map((a) => a.doubled)).toEqual([2, 4, 6, 8]);
+      expect(seen.map((s) => s.n)).toEqual([1, 2, 3, 4]);
+      expect(seen.every((s) => s.traceparent === tp)).toBe(true);
+      await stop();
+    });
+
+    it('rejects with BusTimeoutError when nobody answers in time', async () => {
+      const queue = `q-${randomUUID()}`;
+      const stop = await server.serve(queue, () => new Promise(() => {}));
+      await expect(client.request(queue, { x: 1 }, { timeoutMs: 100 })).rejects.toBeInstanceOf(
+        BusTimeoutError,
+      );
+      await stop();
+    });
+
+    it('turns a handler error into BusRemoteError', async () => {
+      const queue = `q-${randomUUID()}`;
+      const stop = await server.serve(queue, () => {
+        throw new Error('boom');
+      });
+      const failure = client.request(queue, {}, { timeoutMs: 3000 });
+      await expect(failure).rejects.toBeInstanceOf(BusRemoteError);
+      await expect(failure).rejects.toThrow('boom');
+      await stop();
+    });
+  });
+}
+
+suite('MemoryBus', async () => {
+  const bus = new MemoryBus();
+  return { client: bus, server: bus };
+});
+
+// Streams of this run live under their own prefix, deleted at the end.
+const PREFIX = `flowex:test:${randomUUID()}:`;
+const redisBus = () => new RedisBus(REDIS_URL, { blockMs: 200, streamPrefix: PREFIX });
+
+afterAll(async () => {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try {
+    const keys = await redis.keys(`${PREFIX}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } catch {
+    // Redis unreachable: the suites already failed and said why.
+  } finally {
+    redis.disconnect();
+  }
+});
+
+suite('RedisBus (two instances, as two processes would)', async () => {
+  await redisReachable();
+  return { client: redisBus(), server: redisBus() };
+});
+
+describe('MemoryBus queueing', () => {
+  it('keeps commands sent before a consumer serves the queue', async () => {
+    const bus = new MemoryBus();
+    const answer = bus.request<number>('late', { v: 7 }, { timeoutMs: 1000 });
+    await bus.serve<{ v: number }, number>('late', (p) => p.v + 1);
+    await expect(answer).resolves.toBe(8);
+    await bus.close();
+  });
+});
+
+describe('RedisBus streams', () => {
+  it('keeps a command durable in the stream while the consumer is down', async () => {
+    await redisReachable();
+    const queue = `q-${randomUUID()}`;
+    const a = redisBus();
+    const b = redisBus();
+    const stop = await b.serve(queue, () => 'first');
+    await stop(); // group exists, consumer gone
+    const answer = a.request<string>(queue, {}, { timeoutMs: 3000 });
+    await nextTick();
+    const stop2 = await b.serve(queue, () => 'second');
+    await expect(answer).resolves.toBe('second');
+    await stop2();
+    await a.close();
+    await b.close();
+  });
+});
