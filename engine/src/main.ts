@@ -9,7 +9,7 @@ import { close, createLogger, type Logger, listen } from '@flowex/server';
 import { EngineService } from './service/index.ts';
 
 export interface StartEngineOptions {
-  /** Markets to own (default: all). */
+  /** Markets to own (default: config ENGINE_MARKETS, else all). */
   markets?: string[];
   /** Ownership-lock connection URL (default config.DATABASE_URL; unset = no locking). */
   databaseUrl?: string;
@@ -41,7 +41,9 @@ export async function startEngine(
     bus,
     logger,
     ...(databaseUrl ? { databaseUrl } : {}),
-    ...(options.markets ? { markets: options.markets } : {}),
+    ...((options.markets ?? config.engineMarkets)
+      ? { markets: options.markets ?? config.engineMarkets }
+      : {}),
     ...(options.lockPollMs ? { lockPollMs: options.lockPollMs } : {}),
     ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}),
     ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}),

@@ -1,6 +1,7 @@
 // The whole platform on one database: migrate, seed, then every service — inside this
 // process when REDIS_URL is unset, as supervised child processes when it is set. Used by
 // `npm start` and by the cross-service tests, so both run exactly the same thing.
+import { MemoryBus } from '@flowex/bus';
 import type { Config } from '@flowex/config';
 import { createDb, type Db, migrateDatabase, seedDatabase } from '@flowex/db';
 import type { Logger, RunningService } from '@flowex/server';
@@ -47,25 +48,35 @@ export async function startPlatform(
     }
     return { url, mode: 'supervised', supervisor, stop: () => supervisor.stopAll() };
   }
-  return startInProcess(config, db, logger);
+  return startInProcess(config, db, databaseUrl, logger);
 }
 
-async function startInProcess(config: Config, db: Db, logger: Logger): Promise<Platform> {
+async function startInProcess(
+  config: Config,
+  db: Db,
+  databaseUrl: string,
+  logger: Logger,
+): Promise<Platform> {
   const running: RunningService[] = [];
+  const bus = new MemoryBus();
   const stop = async () => {
     for (const service of running.reverse()) {
       await service
         .stop()
         .catch((err: unknown) => logger.error({ err }, `stopping ${service.name}`));
     }
+    await bus.close();
     await db.$disconnect();
   };
   try {
-    // Subgraphs first; the gateway then gets the URLs they actually listen on (port 0
-    // in tests means "any free port").
+    // Engine and subgraphs first; the gateway then gets the URLs they actually listen on
+    // (port 0 in tests means "any free port").
     const subgraphUrls = { ...config.subgraphUrls };
     for (const service of services) {
-      const started = await service.startInProcess({ ...config, subgraphUrls }, db);
+      const started = await service.startInProcess(
+        { ...config, subgraphUrls },
+        { db, bus, databaseUrl },
+      );
       running.push(started);
       if (service.name === 'auth') subgraphUrls.auth = started.url;
       if (service.name === 'trading') subgraphUrls.trading = started.url;

@@ -42,6 +42,13 @@ export const variables = {
   MARKET_DATA_PORT: { schema: port(8003), doc: 'Market-data subgraph.' },
   WALLET_PORT: { schema: port(8004), doc: 'Wallet subgraph.' },
   ENGINE_PORT: { schema: port(8005), doc: 'Matching engine health and metrics.' },
+  ENGINE_MARKETS: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/, 'a comma-separated list of market symbols')
+      .optional(),
+    doc: 'Markets this engine process owns (comma-separated, e.g. `BTC-USDT,ETH-USDT`). Unset: every market. Split markets across engine processes to scale out.',
+  },
   AUTH_URL: {
     schema: optionalUrl,
     doc: 'Auth subgraph URL for the gateway (default: local port).',
@@ -99,6 +106,8 @@ export type Config = Omit<Raw, 'FLOWEX_SANDBOX'> & {
   production: boolean;
   subgraphUrls: { auth: string; trading: string; marketData: string; wallet: string };
   jwksUrl: string;
+  /** ENGINE_MARKETS as a list; undefined = every market. */
+  engineMarkets: string[] | undefined;
 };
 
 export class ConfigError extends Error {
@@ -141,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...rest,
     production,
+    engineMarkets: raw.ENGINE_MARKETS?.split(',').map((m) => m.toUpperCase()),
     jwksUrl: raw.JWKS_URL ?? `http://127.0.0.1:${raw.AUTH_PORT}/.well-known/jwks.json`,
     sandbox: production ? false : (FLOWEX_SANDBOX ?? true),
     subgraphUrls: {

@@ -21,3 +21,4 @@ export {
 } from './identity.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { type RunningService, type SubgraphOptions, startSubgraph } from './subgraph.ts';
+export { attachGraphQLWebSocket } from './websocket.ts';

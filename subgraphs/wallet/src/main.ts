@@ -2,6 +2,7 @@
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
 import {
+  attachGraphQLWebSocket,
   createLogger,
   createTokenVerifier,
   identify,
@@ -14,7 +15,6 @@ import { createWalletServices, type WalletOptions } from './domain/services.ts';
 import { InProcessBalancePublisher } from './publisher.ts';
 
 import { resolvers } from './resolvers/index.ts';
-import { attachWebSocket } from './websocket.ts';
 
 export type { BalanceView } from './data/balances.ts';
 export type { WalletOptions } from './domain/services.ts';
@@ -43,7 +43,13 @@ export async function startWallet(
     logger,
     context: async (req) => ({ db, ...(await identify(verifier, req)), services }),
     ready: () => databaseReachable(db),
-    attach: (server, schema) => attachWebSocket(server, schema, verifier, { db, services }),
+    attach: (server, schema) =>
+      attachGraphQLWebSocket(
+        server,
+        schema,
+        verifier,
+        (caller): Context => ({ db, services, ...caller }),
+      ),
   });
   return {
     ...service,

@@ -1,26 +1,22 @@
-// graphql-ws on the subgraph's /graphql for `myBalances`: the access token comes in
-// connection_init ({"authorization": "Bearer …"}), is verified once, and the socket is
-// closed when it expires.
+// graphql-ws on a subgraph's own /graphql, for the subscriptions it owns. The access
+// token comes in connection_init ({"authorization": "Bearer …"}), is verified once, and
+// the socket is closed when the token expires. The gateway connects here on behalf of
+// its clients, forwarding their connection_init payload.
 import type { Server } from 'node:http';
-import { type Identity, InvalidTokenError, type TokenVerifier } from '@flowex/server';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Context } from './context.ts';
+import type { Caller } from './caller.ts';
+import { InvalidTokenError, type TokenVerifier } from './identity.ts';
 
-interface Auth {
-  identity: Identity | null;
-  authError: string | null;
-}
-
-export function attachWebSocket(
+export function attachGraphQLWebSocket<TContext>(
   server: Server,
   schema: GraphQLSchema,
   verifier: TokenVerifier,
-  base: Omit<Context, 'identity' | 'authError'>,
+  context: (caller: Caller) => TContext,
 ): () => Promise<void> {
   const wss = new WebSocketServer({ server, path: '/graphql' });
-  const auth = new WeakMap<object, Auth>();
+  const callers = new WeakMap<object, Caller>();
   const timers = new Set<NodeJS.Timeout>();
   const disposable = useServer<Record<string, unknown>>(
     {
@@ -31,7 +27,7 @@ export function attachWebSocket(
           const identity = await verifier.fromAuthorization(
             typeof header === 'string' ? header : undefined,
           );
-          auth.set(ctx.extra.socket, { identity, authError: null });
+          callers.set(ctx.extra.socket, { identity, authError: null });
           if (identity?.expiresAt) {
             const timer = setTimeout(
               () => ctx.extra.socket.close(4401, 'Access token expired'),
@@ -49,10 +45,8 @@ export function attachWebSocket(
           throw error;
         }
       },
-      context: (ctx): Context => ({
-        ...base,
-        ...(auth.get(ctx.extra.socket) ?? { identity: null, authError: null }),
-      }),
+      context: (ctx) =>
+        context(callers.get(ctx.extra.socket) ?? { identity: null, authError: null }),
     },
     wss,
   );
