@@ -72,13 +72,17 @@ async function startInProcess(
     // Engine and subgraphs first; the gateway then gets the URLs they actually listen on
     // (port 0 in tests means "any free port").
     const subgraphUrls = { ...config.subgraphUrls };
+    let { jwksUrl } = config;
     for (const service of services) {
       const started = await service.startInProcess(
-        { ...config, subgraphUrls },
+        { ...config, subgraphUrls, jwksUrl },
         { db, bus, databaseUrl },
       );
       running.push(started);
-      if (service.name === 'auth') subgraphUrls.auth = started.url;
+      if (service.name === 'auth') {
+        subgraphUrls.auth = started.url;
+        jwksUrl = started.url.replace(/\/graphql$/, '/.well-known/jwks.json');
+      }
       if (service.name === 'trading') subgraphUrls.trading = started.url;
       if (service.name === 'market-data') subgraphUrls.marketData = started.url;
       if (service.name === 'wallet') subgraphUrls.wallet = started.url;
