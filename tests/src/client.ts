@@ -9,12 +9,6 @@ export interface GqlResult<T> {
   errors?: GqlError[];
 }
 
-export type Gql = <T = Record<string, any>>(
-  query: string,
-  variables?: Record<string, unknown>,
-  token?: string,
-) => Promise<GqlResult<T>>;
-
 export const codeOf = (result: GqlResult<unknown>) => result.errors?.[0]?.extensions?.code;
 
 /** The data of a result that must have succeeded. */
