@@ -1,0 +1,296 @@
+// `npm run bench:platform`: simulated traders through the gateway, on one market and on
+// four, placing and cancelling limit orders around a moving price (fixed seed), with open
+// trades / orderBook / myOrders subscriptions. The platform runs as `npm start` runs it with
+// REDIS_URL set — every service its own process — against the local PostgreSQL and Redis,
+// so CPU can be read per process. Ends with one JSON line of figures.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startTestPlatform, type TestPlatform } from '../src/platform.ts';
+import { requireRedis, TEST_REDIS_URL } from '../src/redis.ts';
+
+const SEED = Number(process.env.BENCH_SEED ?? 7);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const TRADERS = Number(process.env.BENCH_TRADERS ?? 16);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 48);
+
+const MARKETS = {
+  'BTC-USDT': { mid: 50_000, tick: 0.01, qty: 0.001, qtyDecimals: 5, priceDecimals: 2 },
+  'ETH-USDT': { mid: 3_000, tick: 0.01, qty: 0.01, qtyDecimals: 4, priceDecimals: 2 },
+  'SOL-USDT': { mid: 150, tick: 0.01, qty: 0.1, qtyDecimals: 2, priceDecimals: 2 },
+  'ETH-BTC': { mid: 0.06, tick: 0.00001, qty: 0.01, qtyDecimals: 4, priceDecimals: 5 },
+} as const;
+type Symbol = keyof typeof MARKETS;
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : Number.NaN;
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+// --- CPU per process, from /proc (ticks → ms) ----------------------------------------------
+const TICK_MS = 10;
+function cpuOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+function pidsNamed(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    });
+}
+function cpuSnapshot(children: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(children)) if (pid) out[name] = cpuOf(pid);
+  out.postgres = pidsNamed('postgres').reduce((s, pid) => s + cpuOf(pid), 0);
+  out.redis = pidsNamed('redis-server').reduce((s, pid) => s + cpuOf(pid), 0);
+  out['bench client'] = (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+  return out;
+}
+
+// --- the run ---------------------------------------------------------------------------------
+interface Trader {
+  token: string;
+  open: Map<Symbol, string[]>;
+}
+
+async function setup(platform: TestPlatform): Promise<Trader[]> {
+  const traders: Trader[] = [];
+  for (let i = 0; i < TRADERS; i++) {
+    const email = `bench-${i}-${randomBytes(3).toString('hex')}@example.com`;
+    const res = await platform.graphql<{ register: { accessToken: string } }>(
+      'mutation($i: RegisterInput!) { register(input: $i) { accessToken } }',
+      { i: { email, password: `Bench-Harbor-${randomBytes(6).toString('hex')}!` } },
+    );
+    if (!res.data) throw new Error(`register failed: ${JSON.stringify(res.errors)}`);
+    const token = res.data.register.accessToken;
+    for (const [asset, amount] of [
+      ['USDT', '100000000'],
+      ['BTC', '10000'],
+      ['ETH', '100000'],
+      ['SOL', '1000000'],
+    ]) {
+      const dep = await platform.graphql(
+        'mutation($a: String!, $n: Decimal!) { deposit(asset: $a, amount: $n) { status } }',
+        { a: asset, n: amount },
+        token,
+      );
+      if (dep.errors) throw new Error(`deposit failed: ${JSON.stringify(dep.errors)}`);
+    }
+    traders.push({ token, open: new Map() });
+  }
+  return traders;
+}
+
+async function phase(platform: TestPlatform, traders: Trader[], symbols: Symbol[], label: string) {
+  const wsUrl = platform.url.replace(/^http/, 'ws');
+  const random = mulberry32(SEED);
+  const mids = new Map<Symbol, number>(symbols.map((s) => [s, MARKETS[s].mid]));
+  const latencies: number[] = [];
+  const tradeLatencies: number[] = [];
+  let errors = 0;
+  const errorSamples: string[] = [];
+  let placed = 0;
+  let running = true;
+
+  // Subscriptions: public trades and book per market, myOrders per trader.
+  const clients = [] as ReturnType<typeof createClient>[];
+  const subscribe = <T>(query: string, token: string | null, onData: (data: T) => void) => {
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      lazy: false,
+    });
+    clients.push(client);
+    client.subscribe(
+      { query },
+      {
+        next: (msg) => {
+          if (msg.errors) {
+            errors++;
+            if (errorSamples.length < 5) errorSamples.push(JSON.stringify(msg.errors));
+          } else onData(msg.data as T);
+        },
+        error: (err) => {
+          if (running) {
+            errors++;
+            if (errorSamples.length < 5) errorSamples.push(String((err as Error)?.message ?? err));
+          }
+        },
+        complete: () => {},
+      },
+    );
+  };
+  for (const s of symbols) {
+    subscribe<{ trades: { executedAt: string } }>(
+      `subscription { trades(market: "${s}") { id executedAt } }`,
+      null,
+      (d) => {
+        tradeLatencies.push(Date.now() - Date.parse(d.trades.executedAt));
+      },
+    );
+    subscribe(`subscription { orderBook(market: "${s}", depth: 10) { sequence } }`, null, () => {});
+  }
+  for (const t of traders) subscribe('subscription { myOrders { id status } }', t.token, () => {});
+  await new Promise((r) => setTimeout(r, 1000));
+
+  const place = `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }`;
+  const cancel = `mutation($id: ID!) { cancelOrder(id: $id) { id } }`;
+  const cpuBefore = cpuSnapshot(platform.supervisor?.pids() ?? {});
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+
+  async function worker(n: number) {
+    let i = n;
+    while (performance.now() < deadline) {
+      const trader = traders[i++ % traders.length]!;
+      const symbol = symbols[Math.floor(random() * symbols.length)]!;
+      const m = MARKETS[symbol];
+      const open = trader.open.get(symbol) ?? [];
+      trader.open.set(symbol, open);
+      const t0 = performance.now();
+      let res: {
+        data?: { placeOrder?: { id: string; status: string } } | null;
+        errors?: { message: string }[];
+      };
+      if (open.length > 20 || (open.length > 0 && random() < 0.3)) {
+        const id = open.splice(Math.floor(random() * open.length), 1)[0]!;
+        res = await platform.graphql(cancel, { id }, trader.token);
+        if (res.errors?.[0]?.message.match(/not cancel/i)) res = { data: {} }; // filled meanwhile
+      } else {
+        // The price walks; orders straddle it so that a share of them cross.
+        const mid = mids.get(symbol)! * (1 + (random() - 0.5) * 0.002);
+        mids.set(symbol, mid);
+        const side = random() < 0.5 ? 'BUY' : 'SELL';
+        const offset = (random() - (side === 'BUY' ? 0.6 : 0.4)) * 0.004 * mid;
+        const price = Math.max(m.tick, mid + offset).toFixed(m.priceDecimals);
+        const quantity = (m.qty * (1 + Math.floor(random() * 5))).toFixed(m.qtyDecimals);
+        res = await platform.graphql(
+          place,
+          { i: { market: symbol, side, type: 'LIMIT', price, quantity } },
+          trader.token,
+        );
+        const order = res.data?.placeOrder;
+        if (order && (order.status === 'NEW' || order.status === 'PARTIALLY_FILLED'))
+          open.push(order.id);
+        if (order) placed++;
+      }
+      const ms = performance.now() - t0;
+      if (res.errors) {
+        errors++;
+        if (errorSamples.length < 5) errorSamples.push(JSON.stringify(res.errors));
+      } else latencies.push(ms);
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, n) => worker(n)));
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSnapshot(platform.supervisor?.pids() ?? {});
+  await new Promise((r) => setTimeout(r, 500)); // let the last trades arrive
+  running = false;
+  await Promise.all(clients.map((c) => c.dispose()));
+
+  const sorted = latencies.sort((a, b) => a - b);
+  const tradeSorted = tradeLatencies.sort((a, b) => a - b);
+  const cpuPercent = Object.fromEntries(
+    Object.keys(cpuAfter).map((k) => [
+      k,
+      round(((cpuAfter[k]! - (cpuBefore[k] ?? 0)) / (seconds * 1000)) * 100, 1),
+    ]),
+  );
+  return {
+    label,
+    markets: symbols.length,
+    seconds: round(seconds, 1),
+    requests: latencies.length,
+    ordersPlaced: placed,
+    ordersPerSecond: round(placed / seconds, 0),
+    requestsPerSecond: round(latencies.length / seconds, 0),
+    placeOrderP50Ms: round(percentile(sorted, 0.5)),
+    placeOrderP95Ms: round(percentile(sorted, 0.95)),
+    placeOrderP99Ms: round(percentile(sorted, 0.99)),
+    tradesSeen: tradeSorted.length,
+    tradeToSubscriberP50Ms: round(percentile(tradeSorted, 0.5)),
+    tradeToSubscriberP99Ms: round(percentile(tradeSorted, 0.99)),
+    errors,
+    errorSamples,
+    cpuPercentPerProcess: cpuPercent,
+  };
+}
+
+async function main() {
+  await requireRedis();
+  console.log(
+    `bench:platform — ${TRADERS} traders, ${CONCURRENCY} in flight, ${SECONDS}s per phase, seed ${SEED}`,
+  );
+  const platform = await startTestPlatform({
+    redisUrl: TEST_REDIS_URL,
+    env: { LOG_LEVEL: 'error' },
+  });
+  try {
+    const traders = await setup(platform);
+    const one = await phase(platform, traders, ['BTC-USDT'], 'one market');
+    const four = await phase(
+      platform,
+      traders,
+      ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'ETH-BTC'],
+      'four markets',
+    );
+    const rows = [one, four];
+    console.log(
+      '\n| phase | orders/s | placeOrder p50 / p95 / p99 ms | trade→subscriber p50 / p99 ms | trades seen | errors |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const r of rows) {
+      console.log(
+        `| ${r.label} | ${r.ordersPerSecond} | ${r.placeOrderP50Ms} / ${r.placeOrderP95Ms} / ${r.placeOrderP99Ms} | ${r.tradeToSubscriberP50Ms} / ${r.tradeToSubscriberP99Ms} | ${r.tradesSeen} | ${r.errors} |`,
+      );
+    }
+    for (const r of rows)
+      console.log(`CPU % per process (${r.label}): ${JSON.stringify(r.cpuPercentPerProcess)}`);
+    for (const r of rows)
+      if (r.errorSamples.length) console.log(`errors (${r.label}): ${r.errorSamples.join(' | ')}`);
+    console.log(
+      JSON.stringify({
+        ordersPerSecond: Math.min(one.ordersPerSecond, four.ordersPerSecond),
+        placeOrderP50Ms: Math.max(one.placeOrderP50Ms, four.placeOrderP50Ms),
+        placeOrderP95Ms: Math.max(one.placeOrderP95Ms, four.placeOrderP95Ms),
+        placeOrderP99Ms: Math.max(one.placeOrderP99Ms, four.placeOrderP99Ms),
+        tradeToSubscriberP50Ms: Math.max(one.tradeToSubscriberP50Ms, four.tradeToSubscriberP50Ms),
+        tradeToSubscriberP99Ms: Math.max(one.tradeToSubscriberP99Ms, four.tradeToSubscriberP99Ms),
+        errors: one.errors + four.errors,
+        oneMarket: { ...one, errorSamples: undefined },
+        fourMarkets: { ...four, errorSamples: undefined },
+        traders: TRADERS,
+        concurrency: CONCURRENCY,
+        seed: SEED,
+      }),
+    );
+  } finally {
+    await platform.stop();
+  }
+}
+
+await main();
+process.exit(0);
