@@ -21,7 +21,7 @@ const MARKETS = {
   'SOL-USDT': { mid: 150, tick: 0.01, qty: 0.1, qtyDecimals: 2, priceDecimals: 2 },
   'ETH-BTC': { mid: 0.06, tick: 0.00001, qty: 0.01, qtyDecimals: 4, priceDecimals: 5 },
 } as const;
-type Symbol = keyof typeof MARKETS;
+type MarketSymbol = keyof typeof MARKETS;
 
 function mulberry32(seed: number) {
   let a = seed >>> 0;
@@ -72,7 +72,7 @@ function cpuSnapshot(children: Record<string, number | undefined>): Record<strin
 // --- the run ---------------------------------------------------------------------------------
 interface Trader {
   token: string;
-  open: Map<Symbol, string[]>;
+  open: Map<MarketSymbol, string[]>;
 }
 
 async function setup(platform: TestPlatform): Promise<Trader[]> {
@@ -103,10 +103,10 @@ async function setup(platform: TestPlatform): Promise<Trader[]> {
   return traders;
 }
 
-async function phase(platform: TestPlatform, traders: Trader[], symbols: Symbol[], label: string) {
+async function phase(platform: TestPlatform, traders: Trader[], symbols: MarketSymbol[], label: string) {
   const wsUrl = platform.url.replace(/^http/, 'ws');
   const random = mulberry32(SEED);
-  const mids = new Map<Symbol, number>(symbols.map((s) => [s, MARKETS[s].mid]));
+  const mids = new Map<MarketSymbol, number>(symbols.map((s) => [s, MARKETS[s].mid]));
   const latencies: number[] = [];
   const tradeLatencies: number[] = [];
   let errors = 0;
