@@ -34,3 +34,11 @@ describe('loadConfig', () => {
     expect(configTable()).toMatch(/\| `GATEWAY_PORT` \| `8000` \|/);
   });
 });
+
+describe('README.md', () => {
+  it('documents the configuration exactly as the code defines it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(configTable());
+  });
+});
