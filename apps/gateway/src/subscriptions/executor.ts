@@ -23,8 +23,25 @@ interface SharedExecution {
   release: () => void;
 }
 
+/**
+ * Subscription fields whose stream starts with a snapshot for each subscriber (then
+ * deltas against it): a client joining a shared stream would miss its snapshot, so each
+ * subscriber gets its own upstream.
+ */
+const SNAPSHOT_FIRST_FIELDS = new Set(['orderBook']);
+
+function rootField(prepared: PreparedOperation): string | undefined {
+  for (const definition of prepared.document.definitions) {
+    if (definition.kind !== 'OperationDefinition') continue;
+    const first = definition.selectionSet.selections[0];
+    if (first?.kind === 'Field') return first.name.value;
+  }
+  return undefined;
+}
+
 export class SubscriptionExecutor {
   private readonly executions = new Map<string, SharedExecution>();
+  private unshared = 0;
 
   constructor(
     private readonly core: GatewayCore,
@@ -45,11 +62,12 @@ export class SubscriptionExecutor {
     sink: ClientSink,
   ): () => void {
     const node = prepared.plan.node as SubscriptionNode;
+    const shared = !SNAPSHOT_FIRST_FIELDS.has(rootField(prepared) ?? '');
     const key = `${authorization ?? ''}\0${prepared.name}\0${JSON.stringify(variables)}\0${node.primary.operation}\0${
       prepared.document.loc?.source.body ?? ''
-    }`;
+    }${shared ? '' : `\0${++this.unshared}`}`;
     let execution = this.executions.get(key);
-    if (!execution) execution = this.start(key, prepared, node, variables, authorization);
+    if (!execution) execution = this.start(key, prepared, node, variables, authorization, shared);
     const current = execution;
     current.sinks.add(sink);
     this.metrics.activeSubscriptions.inc();
@@ -72,6 +90,7 @@ export class SubscriptionExecutor {
     node: SubscriptionNode,
     variables: Record<string, unknown>,
     authorization: string | undefined,
+    shared: boolean,
   ): SharedExecution {
     const sinks = new Set<ClientSink>();
     const primaryVariables: Record<string, unknown> = {};
@@ -92,6 +111,7 @@ export class SubscriptionExecutor {
       authorization,
       node.primary.operation,
       primaryVariables,
+      shared,
       {
         next: (event) => {
           queue = queue.then(async () => {

@@ -25,6 +25,7 @@ interface SharedUpstream {
 export class UpstreamPool {
   private readonly clients = new Map<string, Client>();
   private readonly shared = new Map<string, SharedUpstream>();
+  private unshared = 0;
 
   constructor(
     private readonly urlFor: (subgraph: string) => string | undefined,
@@ -40,9 +41,12 @@ export class UpstreamPool {
     authorization: string | undefined,
     query: string,
     variables: Record<string, unknown>,
+    shared: boolean,
     listener: UpstreamListener,
   ): () => void {
-    const key = `${subgraph}\0${authorization ?? ''}\0${query}\0${JSON.stringify(variables)}`;
+    const key = `${subgraph}\0${authorization ?? ''}\0${query}\0${JSON.stringify(variables)}${
+      shared ? '' : `\0${++this.unshared}`
+    }`;
     let entry = this.shared.get(key);
     if (!entry) {
       entry = this.open(key, subgraph, authorization, query, variables);
@@ -123,7 +127,9 @@ export class UpstreamPool {
       url: httpUrl.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
       lazy: true,
-      lazyCloseTimeout: 0,
+      // Keep an idle connection briefly: a subscription opened right after the last one
+      // closed reuses it instead of racing its close.
+      lazyCloseTimeout: 5_000,
       retryAttempts: 0,
       shouldRetry: () => false,
       keepAlive: 10_000,
