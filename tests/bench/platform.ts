@@ -103,7 +103,12 @@ async function setup(platform: TestPlatform): Promise<Trader[]> {
   return traders;
 }
 
-async function phase(platform: TestPlatform, traders: Trader[], symbols: MarketSymbol[], label: string) {
+async function phase(
+  platform: TestPlatform,
+  traders: Trader[],
+  symbols: MarketSymbol[],
+  label: string,
+) {
   const wsUrl = platform.url.replace(/^http/, 'ws');
   const random = mulberry32(SEED);
   const mids = new Map<MarketSymbol, number>(symbols.map((s) => [s, MARKETS[s].mid]));

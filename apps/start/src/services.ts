@@ -39,20 +39,20 @@ export const services: ServiceDefinition[] = [
   {
     name: 'trading',
     entry: entry('../../../subgraphs/trading/src/main.ts'),
-    startInProcess: async (config, { db }) =>
-      (await import('@flowex/subgraph-trading/main')).startTrading(config, db),
+    startInProcess: async (config, { db, bus }) =>
+      (await import('@flowex/subgraph-trading/main')).startTrading(config, db, bus),
   },
   {
     name: 'market-data',
     entry: entry('../../../subgraphs/market-data/src/main.ts'),
-    startInProcess: async (config, { db }) =>
-      (await import('@flowex/subgraph-market-data/main')).startMarketData(config, db),
+    startInProcess: async (config, { db, bus }) =>
+      (await import('@flowex/subgraph-market-data/main')).startMarketData(config, db, bus),
   },
   {
     name: 'wallet',
     entry: entry('../../../subgraphs/wallet/src/main.ts'),
-    startInProcess: async (config, { db }) =>
-      (await import('@flowex/subgraph-wallet/main')).startWallet(config, db),
+    startInProcess: async (config, { db, bus }) =>
+      (await import('@flowex/subgraph-wallet/main')).startWallet(config, db, { bus }),
   },
   {
     name: 'gateway',

@@ -31,6 +31,12 @@ export interface SubmitOrderInput {
   postOnly?: boolean;
   selfTradePrevention?: SelfTradePrevention;
   clientOrderId?: string;
+  /**
+   * Market-like BUY by quantity only: the quote to hold, quantity × the worst price its
+   * protection band allows (best ask at submission, or the stop price, + marketProtectionBps,
+   * rounded up to the tick). Ignored otherwise (the hold follows from the order).
+   */
+  hold?: string;
   traceparent?: string;
   /** How long to wait for the engine's answer. Default 5000 ms. */
   timeoutMs?: number;
@@ -52,8 +58,7 @@ export type IntakeErrorCode =
   | 'INVALID_ORDER'
   | 'INSUFFICIENT_FUNDS'
   | 'DUPLICATE_CLIENT_ORDER_ID'
-  | 'UNKNOWN_ORDER'
-  | 'UNSUPPORTED';
+  | 'UNKNOWN_ORDER';
 
 export class IntakeError extends Error {
   override name = 'IntakeError';
@@ -92,6 +97,12 @@ interface Checked {
   displayQuantity?: bigint;
 }
 
+/**
+ * The engine's invariants only: decimal → atoms, tick/lot multiples (the core works in
+ * integer ticks and lots), which amount fields a type takes. The user-facing rules
+ * (minimums, bands, halts, field messages) belong to the trading domain, which runs them
+ * before calling the intake.
+ */
 function check(input: SubmitOrderInput, m: MarketInfo, type: OrderType): Checked {
   const u = m.units;
   const out: Checked = {};
@@ -105,48 +116,50 @@ function check(input: SubmitOrderInput, m: MarketInfo, type: OrderType): Checked
     if (out.stopPrice !== undefined) u.ticks(out.stopPrice);
     if (out.quantity !== undefined) u.lots(out.quantity);
     if (out.displayQuantity !== undefined) u.lots(out.displayQuantity);
+    if (out.quoteQuantity !== undefined && u.quoteBudget(out.quoteQuantity) < 1n) {
+      throw new UnitsError('quoteQuantity buys less than one tick × lot');
+    }
   } catch (error) {
     if (error instanceof UnitsError || error instanceof RangeError) {
       throw new IntakeError('INVALID_ORDER', error.message);
     }
     throw error;
   }
-  if (LIMIT_TYPES.has(type) && out.price === undefined) {
-    throw new IntakeError('INVALID_ORDER', `${type} needs a price`);
-  }
-  if (!LIMIT_TYPES.has(type) && out.price !== undefined) {
-    throw new IntakeError('INVALID_ORDER', `${type} takes no price`);
+  if (LIMIT_TYPES.has(type) !== (out.price !== undefined)) {
+    throw new IntakeError(
+      'INVALID_ORDER',
+      `${type} ${LIMIT_TYPES.has(type) ? 'needs' : 'takes no'} price`,
+    );
   }
   if ((out.quantity === undefined) === (out.quoteQuantity === undefined)) {
     throw new IntakeError('INVALID_ORDER', 'give exactly one of quantity and quoteQuantity');
   }
-  if (out.quoteQuantity !== undefined) {
-    if (type !== 'MARKET' || input.side !== 'BUY') {
-      throw new IntakeError('INVALID_ORDER', 'quoteQuantity is for MARKET BUY orders only');
-    }
-    if (out.quoteQuantity < m.minNotional || out.quoteQuantity <= 0n) {
-      throw new IntakeError(
-        'INVALID_ORDER',
-        `below the minimum notional ${fromAtoms(m.minNotional)}`,
-      );
-    }
-  }
-  if (out.quantity !== undefined && out.quantity < m.minQuantity) {
-    throw new IntakeError(
-      'INVALID_ORDER',
-      `below the minimum quantity ${fromAtoms(m.minQuantity)}`,
-    );
-  }
-  if (out.price !== undefined && out.quantity !== undefined) {
-    const notional = (out.price * out.quantity) / 10n ** 18n;
-    if (notional < m.minNotional) {
-      throw new IntakeError(
-        'INVALID_ORDER',
-        `below the minimum notional ${fromAtoms(m.minNotional)}`,
-      );
-    }
+  if (out.quoteQuantity !== undefined && (type !== 'MARKET' || input.side !== 'BUY')) {
+    throw new IntakeError('INVALID_ORDER', 'quoteQuantity is for MARKET BUY orders only');
   }
   return out;
+}
+
+/**
+ * What the order holds (atoms): a SELL its base quantity, a limit-priced BUY price ×
+ * quantity, a MARKET BUY by quote its quote amount. A market-like BUY by quantity (MARKET,
+ * STOP_LOSS, TAKE_PROFIT) costs what its protection band allows at most: the caller computes
+ * that (it knows the book) and passes it as `hold`; the engine never spends more.
+ */
+function holdOf(input: SubmitOrderInput, c: Checked): bigint {
+  if (input.side === 'SELL') return c.quantity!;
+  if (c.price !== undefined) return (c.price * c.quantity!) / 10n ** 18n;
+  if (c.quoteQuantity !== undefined) return c.quoteQuantity;
+  let hold: bigint;
+  try {
+    hold = input.hold === undefined ? -1n : toAtoms(input.hold);
+  } catch {
+    hold = -1n;
+  }
+  if (hold < 0n) {
+    throw new IntakeError('INVALID_ORDER', 'a market BUY by quantity needs the hold to place');
+  }
+  return hold;
 }
 
 /** Record the order with its hold and queue it for the engine; await the engine's answer. */
@@ -156,17 +169,8 @@ export async function submitOrder(
   input: SubmitOrderInput,
 ): Promise<SubmitResult> {
   const m = await market(db, input.marketSymbol);
-  if (m.status !== 'TRADING') {
-    throw new IntakeError('MARKET_HALTED', `${m.symbol} is not trading`);
-  }
   const type = input.type ?? 'LIMIT';
   const c = check(input, m, type);
-  if (input.side === 'BUY' && (type === 'STOP_LOSS' || type === 'TAKE_PROFIT')) {
-    throw new IntakeError(
-      'UNSUPPORTED',
-      'stop-market BUY orders are not supported yet; use a stop-limit',
-    );
-  }
   const holdAsset = input.side === 'BUY' ? m.quoteAsset : m.baseAsset;
   const timeInForce: TimeInForce = LIMIT_TYPES.has(type) ? (input.timeInForce ?? 'GTC') : 'IOC';
   const stp = input.selfTradePrevention ?? 'EXPIRE_TAKER';
@@ -177,31 +181,19 @@ export async function submitOrder(
       select: { accountNo: true, isSystem: true },
     });
     if (!user || user.isSystem) throw new IntakeError('INVALID_ORDER', 'unknown user');
-    let hold: bigint;
-    if (input.side === 'SELL') hold = c.quantity!;
-    else if (c.price !== undefined) hold = (c.price * c.quantity!) / 10n ** 18n;
-    else if (c.quoteQuantity !== undefined) hold = c.quoteQuantity;
-    else {
-      // MARKET BUY by quantity: the cost is unknown until it matches; hold what is available
-      // (the engine refuses the order if that cannot cover the protection bound) and release
-      // the rest after matching.
-      const [b] = await tx.$queryRawUnsafe<{ available: string }[]>(
-        `SELECT available::text AS available FROM "Balance"
-          WHERE "userId" = $1::uuid AND "assetCode" = $2 FOR UPDATE`,
-        input.userId,
-        holdAsset,
-      );
-      hold = b ? toAtoms(b.available) : 0n;
-    }
-    if (hold <= 0n) throw new IntakeError('INSUFFICIENT_FUNDS', `no ${holdAsset} available`);
-    const held = await tx.$executeRawUnsafe(
-      `UPDATE "Balance" SET available = available - $3::numeric, locked = locked + $3::numeric,
+    const hold = holdOf(input, c);
+    // A market BUY by quantity into an empty book holds nothing (it can only expire).
+    const held =
+      hold === 0n
+        ? 1
+        : await tx.$executeRawUnsafe(
+            `UPDATE "Balance" SET available = available - $3::numeric, locked = locked + $3::numeric,
               "updatedAt" = now()
         WHERE "userId" = $1::uuid AND "assetCode" = $2 AND available >= $3::numeric`,
-      input.userId,
-      holdAsset,
-      fromAtoms(hold),
-    );
+            input.userId,
+            holdAsset,
+            fromAtoms(hold),
+          );
     if (held !== 1) {
       throw new IntakeError('INSUFFICIENT_FUNDS', `not enough ${holdAsset} available`);
     }
@@ -235,28 +227,29 @@ export async function submitOrder(
     }
     const journalId = randomUUID();
     const reference = `order:${order.id}`;
-    await tx.ledgerEntry.createMany({
-      data: [
-        {
-          journalId,
-          userId: input.userId,
-          assetCode: holdAsset,
-          bucket: 'AVAILABLE',
-          type: 'HOLD',
-          amount: fromAtoms(-hold),
-          reference,
-        },
-        {
-          journalId,
-          userId: input.userId,
-          assetCode: holdAsset,
-          bucket: 'LOCKED',
-          type: 'HOLD',
-          amount: fromAtoms(hold),
-          reference,
-        },
-      ],
-    });
+    if (hold > 0n)
+      await tx.ledgerEntry.createMany({
+        data: [
+          {
+            journalId,
+            userId: input.userId,
+            assetCode: holdAsset,
+            bucket: 'AVAILABLE',
+            type: 'HOLD',
+            amount: fromAtoms(-hold),
+            reference,
+          },
+          {
+            journalId,
+            userId: input.userId,
+            assetCode: holdAsset,
+            bucket: 'LOCKED',
+            type: 'HOLD',
+            amount: fromAtoms(hold),
+            reference,
+          },
+        ],
+      });
     const body: PlaceCommand = {
       kind: 'PLACE',
       orderId: String(order.id),

@@ -5,6 +5,7 @@ import { type Bus, engineQueue, type Unsubscribe } from '@flowex/bus';
 import { type Db, FEE_ACCOUNT_EMAIL } from '@flowex/db';
 import type { Logger } from '@flowex/server';
 import type { EngineCommandMessage } from '../intake/protocol.ts';
+import { serveBookSnapshots } from './book-snapshot.ts';
 import { FeeSchedule } from './fees.ts';
 import { MarketRunner } from './market.ts';
 import { EngineMetrics } from './metrics.ts';
@@ -112,9 +113,15 @@ export class EngineService {
     });
     slot.runner = runner;
     await runner.start();
-    slot.unserve = await this.o.bus.serve<EngineCommandMessage>(engineQueue(slot.symbol), (msg) =>
-      runner.submit(msg),
+    const unserveCommands = await this.o.bus.serve<EngineCommandMessage>(
+      engineQueue(slot.symbol),
+      (msg) => runner.submit(msg),
     );
+    const unserveBook = await serveBookSnapshots(this.o.bus, runner);
+    slot.unserve = async () => {
+      await unserveCommands();
+      await unserveBook();
+    };
     this.metrics.owned.set({ market: slot.symbol }, 1);
     this.o.logger.info({ market: slot.symbol, seq: runner.committedSeq }, 'market owned');
   }

@@ -3,7 +3,7 @@
 // batch (group commit: whatever queued while the previous batch committed forms the next
 // one), then publication and replies — after the commit, never before.
 import { randomUUID } from 'node:crypto';
-import type { Bus } from '@flowex/bus';
+import type { BalanceEvent, BookDeltaEvent, Bus, TradeEvent } from '@flowex/bus';
 import { channels } from '@flowex/bus';
 import type { Db } from '@flowex/db';
 import type { Logger } from '@flowex/server';
@@ -27,10 +27,13 @@ import type {
   OrderStateView,
   PlaceCommand,
 } from '../intake/protocol.ts';
+import { CommittedBook } from './book-snapshot.ts';
 import { candleDeltas, Ticker, type TradeTick } from './candles.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
 import type { FeeSchedule } from './fees.ts';
 import type { EngineMetrics } from './metrics.ts';
 import type { MarketLock } from './ownership.ts';
+import { stopBuyCap } from './protection.ts';
 import {
   applyBatch,
   type BalanceDelta,
@@ -123,6 +126,7 @@ export class MarketRunner {
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private ticker: Ticker;
+  private breaker: CircuitBreaker;
   ready = false;
   /** Commands to run one per batch (after a deterministic batch failure). */
   private isolate = 0;
@@ -135,10 +139,16 @@ export class MarketRunner {
   constructor(private readonly o: MarketRunnerOptions) {
     this.symbol = o.market.symbol;
     this.ticker = new Ticker(this.symbol);
+    this.breaker = new CircuitBreaker(o.db, this.symbol, o.logger);
+    this.committedBook = new CommittedBook(o.market);
   }
+
+  /** The book as of the last published batch (the `engine-book:<market>` answers). */
+  readonly committedBook: CommittedBook;
 
   async start(): Promise<void> {
     await this.recover();
+    await this.breaker.start();
     this.ready = true;
     const sweepMs = this.o.sweepMs ?? 1000;
     this.sweepTimer = setInterval(() => {
@@ -257,6 +267,12 @@ export class MarketRunner {
         STP_NAMES.indexOf(r.selfTradePrevention),
         r.postOnly ? 1 : 0,
       ];
+      const cap = stopBuyCap(r.side, r.type, state.holdRemaining, qLots, u);
+      if (cap && r.status === 'PENDING_TRIGGER') {
+        rec[3] = ORDER_TYPE_NAMES.indexOf(cap.type);
+        rec[4] = TIF_NAMES.indexOf(cap.timeInForce);
+        rec[5] = cap.price;
+      }
       if (r.status === 'PENDING_TRIGGER') stops.push(rec);
       else (r.side === 'BUY' ? bids : asks).push([price ?? 0n, rec]);
     }
@@ -275,6 +291,7 @@ export class MarketRunner {
     this.engine = MatchingEngine.restore(snapshot);
     this.committedSeq = snapshot.seq;
     this.preparedSeq = snapshot.seq;
+    this.committedBook.reset(this.engine, snapshot.seq);
     this.o.metrics.lastSeq.set({ market: this.symbol }, this.committedSeq);
 
     const since = new Date(Date.now() - 86_400_000);
@@ -511,6 +528,10 @@ export class MarketRunner {
         );
       });
     }
+    // Answers wait for a circuit-breaker halt: whoever moved the price sees the market halted.
+    await this.breaker
+      .observe(batch.trades)
+      ?.catch((error: unknown) => this.o.logger.error({ err: error }, 'circuit breaker failed'));
     for (const r of replies) this.settleWaiters(r.commandId, r);
   }
 
@@ -552,7 +573,8 @@ export class MarketRunner {
     this.orders.set(order.id, order);
     try {
       if (refused) throw new LocalReject('SETTLEMENT_FAILED');
-      if (market.status !== 'TRADING') throw new LocalReject('MARKET_HALTED');
+      // Halts are refused at intake (trading domain, on the current Market row): the status
+      // loaded at start would be stale after a halt or a resume.
       const cmd = toCore(body, market);
       if (body.side === 'BUY' && body.type === 'MARKET' && body.quantity !== undefined) {
         // Holds of market buys by quantity are an estimate: refuse what they may not cover.
@@ -1019,7 +1041,7 @@ export class MarketRunner {
           quoteQuantity: fromAtoms(t.quote),
           takerSide: t.takerSide,
           executedAt: t.executedAt.toISOString(),
-        }),
+        } satisfies TradeEvent),
       );
     }
     // Every committed batch covers (prevSeq, seq]: consecutive messages chain without gaps.
@@ -1035,10 +1057,14 @@ export class MarketRunner {
         seq: batch.lastSeq,
         bids: book.filter((l) => l.side === 'BUY').map(level),
         asks: book.filter((l) => l.side === 'SELL').map(level),
-      }),
+      } satisfies BookDeltaEvent),
     );
+    this.committedBook.apply(book, batch.lastSeq); // same step as the delta's publication
     for (const o of touched) out.push(bus.publish(channels.orders(o.userId), view(o, sym)));
-    for (const b of result.balances) out.push(bus.publish(channels.balances(b.userId), b));
+    for (const { assetCode, ...b } of result.balances) {
+      const event: BalanceEvent = { ...b, asset: assetCode };
+      out.push(bus.publish(channels.balances(b.userId), event));
+    }
     for (const c of result.candles) out.push(bus.publish(channels.candles(sym, c.interval), c));
     if (batch.trades.length > 0) out.push(bus.publish(channels.ticker(sym), this.ticker.view()));
     await Promise.all(out);
@@ -1158,6 +1184,11 @@ function toCore(body: PlaceCommand, market: MarketInfo): Command {
     const budget = u.quoteBudget(toAtoms(body.quoteQuantity));
     if (budget < 1n) throw new LocalReject('INVALID_QUOTE_QUANTITY');
     cmd.quoteQuantity = budget;
+  }
+  const cap = stopBuyCap(body.side, body.type, toAtoms(body.hold), cmd.quantity, u);
+  if (cap) {
+    if (cap.price < 1) throw new LocalReject('INSUFFICIENT_FUNDS');
+    Object.assign(cmd, cap);
   }
   return cmd;
 }

@@ -251,12 +251,14 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
       quantity: '0.01',
     });
     const before = await balance(t.db, bob.id, 'USDT');
+    // The hold is the caller's: quantity × (best ask 30500 + 5 % band) = 320.25.
     const r = await submitOrder(t.db, bus, {
       userId: bob.id,
       marketSymbol: M,
       side: 'BUY',
       type: 'MARKET',
       quantity: '0.01',
+      hold: '320.25',
     });
     expect(r.order).toMatchObject({
       status: 'FILLED',
@@ -273,6 +275,7 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
       side: 'BUY',
       type: 'MARKET',
       quantity: '0.01',
+      hold: '0',
     });
     expect(none.order).toMatchObject({ status: 'EXPIRED', holdRemaining: '0' });
     expect(await balance(t.db, bob.id, 'USDT')).toEqual(after);

@@ -2,6 +2,7 @@ import { MemoryBus } from './memory.ts';
 import { RedisBus, type RedisBusOptions } from './redis.ts';
 import type { Bus } from './types.ts';
 
+export * from './events.ts';
 export { iterate } from './iterate.ts';
 export { MemoryBus } from './memory.ts';
 export { RedisBus, type RedisBusOptions } from './redis.ts';

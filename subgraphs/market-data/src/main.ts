@@ -1,22 +1,54 @@
-// The market-data subgraph.
+// The market-data subgraph: committed trades, tickers and candles from PostgreSQL, the
+// exact order book from its engine-fed replica, and the live subscriptions over graphql-ws.
+import { type Bus, createBus } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
-import { createLogger, type RunningService, startSubgraph } from '@flowex/server';
+import {
+  attachGraphQLWebSocket,
+  createLogger,
+  createTokenVerifier,
+  type RunningService,
+  startSubgraph,
+} from '@flowex/server';
 import type { Context } from './context.ts';
+import { engineBookSource } from './data/book.ts';
+import { BookReplicas } from './domain/book.ts';
 import { resolvers } from './resolvers/index.ts';
 
-export async function startMarketData(config: Config, db: Db): Promise<RunningService> {
-  return startSubgraph<Context>({
+/**
+ * `bus`: the platform's (embedded mode shares its in-process bus with the engine); unset,
+ * the subgraph creates its own from REDIS_URL.
+ */
+export async function startMarketData(config: Config, db: Db, bus?: Bus): Promise<RunningService> {
+  const logger = createLogger('market-data', config.LOG_LEVEL);
+  const ownBus = bus ? undefined : createBus(config.REDIS_URL);
+  const shared = (bus ?? ownBus) as Bus;
+  const books = new BookReplicas(engineBookSource(shared), (error) =>
+    logger.warn({ err: error }, 'order book replica out of sync'),
+  );
+  const context: Context = { db, bus: shared, books };
+  const verifier = createTokenVerifier(config.jwksUrl);
+  const service = await startSubgraph<Context>({
     name: 'market-data',
     schemaPath: new URL('../schema.graphql', import.meta.url),
     resolvers,
     port: config.MARKET_DATA_PORT,
     host: config.LISTEN_HOST,
     production: config.production,
-    logger: createLogger('market-data', config.LOG_LEVEL),
-    context: async () => ({ db }),
+    logger,
+    context: async () => context,
     ready: () => databaseReachable(db),
+    // Public data: the caller's identity is accepted but not needed.
+    attach: (server, schema) => attachGraphQLWebSocket(server, schema, verifier, () => context),
   });
+  return {
+    ...service,
+    async stop() {
+      await service.stop();
+      await books.close();
+      await ownBus?.close();
+    },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,9 +1,11 @@
+import type { Bus } from '@flowex/bus';
 import type { Db } from '@flowex/db';
 import type { Caller } from '@flowex/server';
 import type { MarketRow } from './data/reference.ts';
 
 export interface Context extends Caller {
   db: Db;
+  bus: Bus;
   ip: string | null;
   /** Markets looked up during this request (orders and fills name theirs). */
   markets: Map<string, Promise<MarketRow | null>>;

@@ -1,7 +1,11 @@
-// The trading subgraph: reference data (assets, markets) and their administration.
+// The trading subgraph: reference data (assets, markets) and their administration, the
+// caller's orders and fills, and the write path to the matching engine (placeOrder,
+// amendOrder, cancelOrder, cancelAllOrders; the myOrders subscription over graphql-ws).
+import { type Bus, createBus } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
 import {
+  attachGraphQLWebSocket,
   clientIp,
   createLogger,
   createTokenVerifier,
@@ -12,9 +16,15 @@ import {
 import type { Context } from './context.ts';
 import { resolvers } from './resolvers/index.ts';
 
-export async function startTrading(config: Config, db: Db): Promise<RunningService> {
+/**
+ * `bus`: the platform's shared bus (in-process mode). Without one (its own process) the
+ * subgraph opens its own from REDIS_URL and closes it when it stops.
+ */
+export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<RunningService> {
+  const ownBus = bus ? undefined : createBus(config.REDIS_URL);
+  const theBus = bus ?? ownBus!;
   const verifier = createTokenVerifier(config.jwksUrl);
-  return startSubgraph<Context>({
+  const service = await startSubgraph<Context>({
     name: 'trading',
     schemaPath: new URL('../schema.graphql', import.meta.url),
     resolvers,
@@ -24,12 +34,27 @@ export async function startTrading(config: Config, db: Db): Promise<RunningServi
     logger: createLogger('trading', config.LOG_LEVEL),
     context: async (req) => ({
       db,
+      bus: theBus,
       ip: clientIp(req),
       markets: new Map(),
       ...(await identify(verifier, req)),
     }),
     ready: () => databaseReachable(db),
+    attach: (server, schema) =>
+      attachGraphQLWebSocket(
+        server,
+        schema,
+        verifier,
+        (caller): Context => ({ db, bus: theBus, ip: null, markets: new Map(), ...caller }),
+      ),
   });
+  return {
+    ...service,
+    async stop() {
+      await service.stop();
+      await ownBus?.close();
+    },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,4 +1,5 @@
 // The wallet subgraph: balances, the ledger, deposits and withdrawals.
+import { type Bus, createBus } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
 import {
@@ -12,13 +13,12 @@ import {
 import { Redis } from 'ioredis';
 import type { Context } from './context.ts';
 import { createWalletServices, type WalletOptions } from './domain/services.ts';
-import { InProcessBalancePublisher } from './publisher.ts';
-
+import { BusBalancePublisher } from './publisher.ts';
 import { resolvers } from './resolvers/index.ts';
 
 export type { BalanceView } from './data/balances.ts';
 export type { WalletOptions } from './domain/services.ts';
-export { type BalancePublisher, InProcessBalancePublisher } from './publisher.ts';
+export { type BalancePublisher, BusBalancePublisher } from './publisher.ts';
 
 export async function startWallet(
   config: Config,
@@ -30,7 +30,16 @@ export async function startWallet(
     ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 })
     : undefined;
   redis?.on('error', (error) => logger.warn({ err: error }, 'redis error'));
-  const publisher = options.publisher ?? new InProcessBalancePublisher();
+  // The platform's bus when given; alone, our own (Redis with REDIS_URL, else in-process).
+  let ownBus: Bus | undefined;
+  let publisher = options.publisher;
+  if (!publisher) {
+    if (!options.bus) ownBus = createBus(config.REDIS_URL);
+    const bus = options.bus ?? (ownBus as Bus);
+    publisher = new BusBalancePublisher(bus, (error) =>
+      logger.warn({ err: error }, 'balance event not published'),
+    );
+  }
   const services = createWalletServices(config, db, publisher, redis, options);
   const verifier = createTokenVerifier(config.jwksUrl);
   const service = await startSubgraph<Context>({
@@ -56,6 +65,7 @@ export async function startWallet(
     async stop() {
       await service.stop();
       redis?.disconnect();
+      await ownBus?.close();
     },
   };
 }

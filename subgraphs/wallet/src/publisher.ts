@@ -1,56 +1,48 @@
-// Balance-change events for the `myBalances` subscription. Behind a tiny interface so
-// the shared event bus can replace the in-process implementation without touching the
-// rules that publish.
-import { EventEmitter } from 'node:events';
+// Balance-change events for the `myBalances` subscription, over the shared bus
+// (`channels.balances(userId)`, payload `BalanceEvent`): the wallet's own changes
+// (deposits, withdrawals) and the engine's trade-driven ones reach the same channel, in
+// embedded mode (MemoryBus) and in Redis mode alike.
+import { type BalanceEvent, type Bus, channels, iterate } from '@flowex/bus';
+import { Prisma } from '@flowex/db';
 import type { BalanceView } from './data/balances.ts';
 
 export interface BalancePublisher {
   publish(balance: BalanceView): void;
   /** Every later change of `userId`'s balances, until the iterator is returned. */
-  subscribe(userId: string): AsyncIterableIterator<BalanceView>;
+  subscribe(userId: string): Promise<AsyncIterableIterator<BalanceView>>;
 }
 
-export class InProcessBalancePublisher implements BalancePublisher {
-  private emitter = new EventEmitter().setMaxListeners(0);
+export const toBalanceEvent = (b: BalanceView): BalanceEvent => ({
+  userId: b.userId,
+  asset: b.asset,
+  available: b.available.toFixed(),
+  locked: b.locked.toFixed(),
+});
+
+export const fromBalanceEvent = (e: BalanceEvent): BalanceView => ({
+  userId: e.userId,
+  asset: e.asset,
+  available: new Prisma.Decimal(e.available),
+  locked: new Prisma.Decimal(e.locked),
+});
+
+export class BusBalancePublisher implements BalancePublisher {
+  constructor(
+    private readonly bus: Bus,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
 
   publish(balance: BalanceView): void {
-    this.emitter.emit(`balance:${balance.userId}`, balance);
+    // After the commit (callers publish committed rows); a lost event is only a missed
+    // notification, never a wrong balance, so it is logged rather than failing the call.
+    this.bus
+      .publish(channels.balances(balance.userId), toBalanceEvent(balance))
+      .catch(this.onError);
   }
 
-  subscribe(userId: string): AsyncIterableIterator<BalanceView> {
-    const name = `balance:${userId}`;
-    const queue: BalanceView[] = [];
-    let wake: ((r: IteratorResult<BalanceView>) => void) | null = null;
-    let done = false;
-    const listener = (b: BalanceView) => {
-      if (wake) {
-        const w = wake;
-        wake = null;
-        w({ value: b, done: false });
-      } else queue.push(b);
-    };
-    this.emitter.on(name, listener);
-    const finish = (): Promise<IteratorResult<BalanceView>> => {
-      done = true;
-      this.emitter.off(name, listener);
-      wake?.({ value: undefined, done: true });
-      wake = null;
-      return Promise.resolve({ value: undefined, done: true });
-    };
-    return {
-      next() {
-        const value = queue.shift();
-        if (value) return Promise.resolve({ value, done: false });
-        if (done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => {
-          wake = resolve;
-        });
-      },
-      return: finish,
-      throw: (error?: unknown) => finish().then(() => Promise.reject(error)),
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+  subscribe(userId: string): Promise<AsyncIterableIterator<BalanceView>> {
+    return iterate(this.bus, channels.balances(userId), (payload) =>
+      fromBalanceEvent(payload as BalanceEvent),
+    );
   }
 }

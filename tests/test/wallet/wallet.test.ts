@@ -1,3 +1,4 @@
+import { MemoryBus } from '@flowex/bus';
 import type { Config } from '@flowex/config';
 import { FEE_ACCOUNT_EMAIL, seedDatabase } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
@@ -5,7 +6,7 @@ import { currentTotpCode } from '@flowex/security';
 import type { RunningService } from '@flowex/server';
 import { startAuth } from '@flowex/subgraph-auth/main';
 import type { BalanceView } from '@flowex/subgraph-wallet/main';
-import { InProcessBalancePublisher, startWallet } from '@flowex/subgraph-wallet/main';
+import { BusBalancePublisher, startWallet } from '@flowex/subgraph-wallet/main';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, gql, strongPassword, testConfig, uniquePrefix } from './helpers.ts';
 import { assertLedgerInvariant } from './invariant.ts';
@@ -15,7 +16,7 @@ let auth: RunningService;
 let wallet: RunningService;
 let pendingWallet: RunningService;
 let config: Config;
-const publisher = new InProcessBalancePublisher();
+const publisher = new BusBalancePublisher(new MemoryBus());
 
 interface Account {
   id: string;
@@ -111,7 +112,7 @@ describe('balances', () => {
 
 describe('deposits', () => {
   it('sandbox: completes at once, credits the balance, writes a balanced journal, publishes', async () => {
-    const events = publisher.subscribe(alice.id);
+    const events = await publisher.subscribe(alice.id);
     const r = await w(DEPOSIT, { a: 'BTC', n: '1.5' }, alice);
     expect(r.errors).toBeUndefined();
     expect(r.data!.deposit).toMatchObject({

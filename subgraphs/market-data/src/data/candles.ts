@@ -1,6 +1,18 @@
-import type { Candle, CandleInterval, Db } from '@flowex/db';
+import type { CandleInterval, Db, Prisma } from '@flowex/db';
 
-export type CandleRow = Candle;
+/** A candle: a row, or a `CandleEvent` from the engine. */
+export interface CandleRow {
+  marketSymbol: string;
+  interval: CandleInterval;
+  openTime: Date;
+  open: Prisma.Decimal | string;
+  high: Prisma.Decimal | string;
+  low: Prisma.Decimal | string;
+  close: Prisma.Decimal | string;
+  volume: Prisma.Decimal | string;
+  quoteVolume: Prisma.Decimal | string;
+  tradeCount: number;
+}
 
 export function findCandles(
   db: Db,

@@ -1,6 +1,15 @@
-import type { Db, Trade } from '@flowex/db';
+import type { Db, OrderSide, Prisma } from '@flowex/db';
 
-export type TradeRow = Trade;
+/** A committed trade: a row, or a `TradeEvent` from the engine. */
+export interface TradeRow {
+  id: bigint | string;
+  marketSymbol: string;
+  price: Prisma.Decimal | string;
+  quantity: Prisma.Decimal | string;
+  quoteQuantity: Prisma.Decimal | string;
+  takerSide: OrderSide;
+  executedAt: Date;
+}
 
 export function latestTrades(db: Db, marketSymbol: string, limit: number): Promise<TradeRow[]> {
   return db.trade.findMany({

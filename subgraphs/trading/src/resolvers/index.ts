@@ -7,12 +7,14 @@ import { Mutation } from './Mutation.ts';
 import { Order } from './Order.ts';
 import { Position } from './Position.ts';
 import { Query } from './Query.ts';
+import { Subscription } from './Subscription.ts';
 import { User } from './User.ts';
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query,
   Mutation,
+  Subscription,
   Market,
   Asset,
   Order,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Bus } from '@flowex/bus';
 import type { Config } from '@flowex/config';
 import { type Db, FEE_ACCOUNT_EMAIL } from '@flowex/db';
 import { createTwoFactorChecker, type TwoFactorChecker } from '@flowex/security';
@@ -19,6 +20,8 @@ export interface WalletServices {
 }
 
 export interface WalletOptions {
+  /** The platform's bus (balance events); default: `createBus(config.REDIS_URL)`. */
+  bus?: Bus;
   publisher?: BalancePublisher;
   rateLimitPrefix?: string;
 }

@@ -1,0 +1,323 @@
+// The write side: placing, amending and cancelling orders. The user rules run here first
+// (validate.ts owns every user-facing message and code; nothing is stored or held when they
+// fail), then the engine's intake records order + hold + command in one transaction and
+// answers after matching. What the engine decided is an order state, not an error.
+import { type Bus, channels, iterate } from '@flowex/bus';
+import type { Db, Prisma } from '@flowex/db';
+import {
+  IntakeError,
+  amendOrder as intakeAmend,
+  cancelOrder as intakeCancel,
+  cancelAllOrders as intakeCancelAll,
+  type OrderStateView,
+  type SubmitResult,
+  submitOrder,
+} from '@flowex/engine';
+import { DomainError, ErrorCode } from '@flowex/schema';
+import type { Identity } from '@flowex/server';
+import { findUserOrder, lastPrices, OPEN_STATUSES, type OrderRow } from '../data/orders.ts';
+import { findMarket, type MarketRow } from '../data/reference.ts';
+import {
+  checkPriceBand,
+  type MarketRules,
+  type PlaceOrderInput,
+  requiredHold,
+  validateOrderInput,
+} from './orders/validate.ts';
+import { parseOrderId } from './orders.ts';
+import { normaliseCode } from './reference.ts';
+
+const FINAL = new Set(['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']);
+
+/**
+ * The one translation of the engine's refusals into GraphQL errors: IntakeError codes
+ * (before the engine) and the reasons the engine gives when it refuses a command.
+ */
+export function engineError(error: unknown): never {
+  if (error instanceof DomainError) throw error;
+  const code = error instanceof IntakeError ? error.code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'UNKNOWN_MARKET':
+      throw new DomainError(ErrorCode.NOT_FOUND, message);
+    case 'UNKNOWN_ORDER':
+      throw new DomainError(ErrorCode.NOT_FOUND, 'No such order.');
+    case 'MARKET_HALTED':
+      throw new DomainError(ErrorCode.MARKET_HALTED, message);
+    case 'INSUFFICIENT_FUNDS':
+      throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, `Insufficient funds: ${message}.`);
+    case 'INVALID_ORDER':
+    case 'DUPLICATE_CLIENT_ORDER_ID':
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, message);
+    default:
+      throw error;
+  }
+}
+
+/** An engine refusal of a cancel/amend (reply outcome `rejected`) as a GraphQL error. */
+function refusal(reason: string | undefined, what: string): never {
+  switch (reason) {
+    case 'INSUFFICIENT_FUNDS':
+      throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, `Insufficient funds to ${what}.`);
+    case 'MARKET_HALTED':
+      throw new DomainError(ErrorCode.MARKET_HALTED, `The market is halted: cannot ${what}.`);
+    case 'POST_ONLY_WOULD_TAKE':
+      throw new DomainError(
+        ErrorCode.BAD_USER_INPUT,
+        'A post-only order cannot be amended to a price that would take.',
+        { field: 'price', reason },
+      );
+    case 'INVALID_QUANTITY':
+    case 'INVALID_PRICE':
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, `Cannot ${what}: ${reason}.`, { reason });
+    default:
+      throw new DomainError(
+        ErrorCode.ORDER_NOT_CANCELABLE,
+        `The order is no longer open: cannot ${what}.`,
+        { reason },
+      );
+  }
+}
+
+function rulesOf(m: MarketRow): MarketRules {
+  return {
+    symbol: m.symbol,
+    status: m.status,
+    tickSize: m.tickSize,
+    lotSize: m.lotSize,
+    minQuantity: m.minQuantity,
+    minNotional: m.minNotional,
+    priceBandPercent: m.priceBandPercent,
+    marketProtectionBps: m.marketProtectionBps,
+    baseAssetCode: m.baseAssetCode,
+    quoteAssetCode: m.quoteAssetCode,
+    quoteDecimals: m.quoteAsset.decimals,
+  };
+}
+
+async function marketOrThrow(db: Db, symbol: string): Promise<MarketRow> {
+  const market = await findMarket(db, normaliseCode(symbol));
+  if (!market) throw new DomainError(ErrorCode.NOT_FOUND, `No market ${symbol}.`);
+  return market;
+}
+
+async function bestAsk(db: Db, market: string): Promise<Prisma.Decimal | null> {
+  const r = await db.order.aggregate({
+    where: { marketSymbol: market, side: 'SELL', status: { in: ['NEW', 'PARTIALLY_FILLED'] } },
+    _min: { price: true },
+  });
+  return r._min.price;
+}
+
+const fixed = (d: Prisma.Decimal | null) => (d === null ? undefined : d.toFixed());
+
+async function reread(db: Db, userId: string, id: string | bigint): Promise<OrderRow> {
+  const row = await findUserOrder(db, userId, BigInt(id));
+  if (!row) throw new Error(`order ${id} vanished`);
+  return row;
+}
+
+export async function placeOrder(
+  db: Db,
+  bus: Bus,
+  caller: Identity,
+  input: PlaceOrderInput,
+): Promise<OrderRow> {
+  const userId = caller.userId;
+  if (input.clientOrderId != null) {
+    const first = await db.order.findFirst({
+      where: { userId, clientOrderId: input.clientOrderId },
+    });
+    if (first) return first; // idempotent: the same key returns the first order
+  }
+  const market = await marketOrThrow(db, input.market);
+  const rules = rulesOf(market);
+  const order = validateOrderInput(input, rules);
+  const last = (await lastPrices(db, [market.symbol])).get(market.symbol) ?? null;
+  checkPriceBand(order, rules, last);
+  const open = await db.order.count({
+    where: { userId, marketSymbol: market.symbol, status: { in: OPEN_STATUSES } },
+  });
+  if (open >= market.maxOpenOrdersPerUser) {
+    throw new DomainError(
+      ErrorCode.TOO_MANY_OPEN_ORDERS,
+      `At most ${market.maxOpenOrdersPerUser} open orders per market.`,
+    );
+  }
+  const marketLikeBuy = order.side === 'BUY' && !order.price && !order.quoteQuantity;
+  const hold = marketLikeBuy
+    ? requiredHold(order, rules, {
+        bestAsk: order.stopPrice ? null : await bestAsk(db, market.symbol),
+        lastPrice: last,
+      }).amount.toFixed()
+    : undefined;
+
+  let result: SubmitResult;
+  try {
+    result = await submitOrder(db, bus, {
+      userId,
+      marketSymbol: market.symbol,
+      side: order.side,
+      type: order.type,
+      timeInForce: order.timeInForce,
+      postOnly: order.postOnly,
+      selfTradePrevention: order.selfTradePrevention,
+      ...defined({
+        price: fixed(order.price),
+        stopPrice: fixed(order.stopPrice),
+        quantity: fixed(order.quantity),
+        quoteQuantity: fixed(order.quoteQuantity),
+        displayQuantity: fixed(order.displayQuantity),
+        clientOrderId: order.clientOrderId ?? undefined,
+        hold,
+      }),
+    });
+  } catch (error) {
+    if (error instanceof IntakeError && error.code === 'DUPLICATE_CLIENT_ORDER_ID') {
+      // The same key raced in twice: the first one won; answer with it.
+      const first = await db.order.findFirst({
+        where: { userId, clientOrderId: order.clientOrderId },
+      });
+      if (first) return first;
+    }
+    engineError(error);
+  }
+  return reread(db, userId, result.order.id);
+}
+
+function defined<T extends Record<string, unknown>>(o: T) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+async function ownOpenOrder(db: Db, caller: Identity, id: string, what: string) {
+  const orderId = parseOrderId(id);
+  const row = orderId === null ? null : await findUserOrder(db, caller.userId, orderId);
+  // Another user's order is simply not found: never reveal that it exists.
+  if (!row) throw new DomainError(ErrorCode.NOT_FOUND, `No order ${id}.`);
+  if (FINAL.has(row.status)) {
+    throw new DomainError(
+      ErrorCode.ORDER_NOT_CANCELABLE,
+      `Order ${id} is ${row.status}: cannot ${what}.`,
+    );
+  }
+  return row;
+}
+
+export async function cancelOrder(
+  db: Db,
+  bus: Bus,
+  caller: Identity,
+  id: string,
+): Promise<OrderRow> {
+  const row = await ownOpenOrder(db, caller, id, 'cancel it');
+  let result: SubmitResult;
+  try {
+    result = await intakeCancel(db, bus, { userId: caller.userId, orderId: String(row.id) });
+  } catch (error) {
+    engineError(error);
+  }
+  if (result.reply?.outcome === 'rejected') refusal(result.reply.reason, 'cancel it');
+  return reread(db, caller.userId, row.id);
+}
+
+export async function amendOrder(
+  db: Db,
+  bus: Bus,
+  caller: Identity,
+  args: { id: string; quantity?: string | null; price?: string | null },
+): Promise<OrderRow> {
+  const row = await ownOpenOrder(db, caller, args.id, 'amend it');
+  if (row.type !== 'LIMIT') {
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Only resting LIMIT orders can be amended.', {
+      field: 'id',
+    });
+  }
+  if (args.quantity == null && args.price == null) {
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Give a new quantity, a new price or both.', {
+      field: 'quantity',
+    });
+  }
+  const market = await marketOrThrow(db, row.marketSymbol);
+  const rules = rulesOf(market);
+  // The same user rules as a new order with the amended values (price band included).
+  const order = validateOrderInput(
+    {
+      market: row.marketSymbol,
+      side: row.side,
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      price: args.price ?? row.price!.toFixed(),
+      quantity: args.quantity ?? row.quantity!.toFixed(),
+    },
+    rules,
+  );
+  if (args.price != null) {
+    const last = (await lastPrices(db, [market.symbol])).get(market.symbol) ?? null;
+    checkPriceBand(order, rules, last);
+  }
+  if (!order.quantity!.gt(row.filledQuantity)) {
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      `quantity must be more than the filled ${row.filledQuantity.toFixed()}.`,
+      { field: 'quantity' },
+    );
+  }
+  let result: SubmitResult;
+  try {
+    result = await intakeAmend(db, bus, {
+      userId: caller.userId,
+      orderId: String(row.id),
+      quantity: order.quantity!.toFixed(),
+      ...(args.price != null ? { price: order.price!.toFixed() } : {}),
+    });
+  } catch (error) {
+    engineError(error);
+  }
+  if (result.reply?.outcome === 'rejected') refusal(result.reply.reason, 'amend it');
+  return reread(db, caller.userId, row.id);
+}
+
+export async function cancelAllOrders(
+  db: Db,
+  bus: Bus,
+  caller: Identity,
+  market?: string | null,
+): Promise<number> {
+  const symbols = market
+    ? [(await marketOrThrow(db, market)).symbol]
+    : (
+        await db.order.findMany({
+          where: { userId: caller.userId, status: { in: OPEN_STATUSES } },
+          distinct: ['marketSymbol'],
+          select: { marketSymbol: true },
+        })
+      ).map((o) => o.marketSymbol);
+  let cancelled = 0;
+  for (const symbol of symbols) {
+    try {
+      const { reply } = await intakeCancelAll(db, bus, {
+        userId: caller.userId,
+        marketSymbol: symbol,
+      });
+      cancelled += reply?.cancelledOrderIds?.length ?? 0;
+    } catch (error) {
+      engineError(error);
+    }
+  }
+  return cancelled;
+}
+
+/** The caller's order changes as the engine publishes them (after each commit). */
+export function myOrderChanges(bus: Bus, caller: Identity) {
+  return iterate<OrderStateView>(bus, channels.orders(caller.userId), (payload) => {
+    const v = payload as OrderStateView;
+    return v.userId === caller.userId ? v : undefined;
+  });
+}
+
+/** A published change as the Order it changed (its committed state). */
+export async function changedOrder(db: Db, caller: Identity, view: OrderStateView) {
+  return reread(db, caller.userId, view.id);
+}
