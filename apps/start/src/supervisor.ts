@@ -34,7 +34,9 @@ export class Supervisor {
   private spawn(child: Child): void {
     const color = COLORS[this.children.indexOf(child) % COLORS.length];
     const prefix = `\x1b[${color}m${child.name.padEnd(11)}|\x1b[0m `;
-    const proc = spawn(process.execPath, ['--import', 'tsx', child.entry], {
+    // FLOWEX_NODE_ARGS: extra Node flags for every child (e.g. `--cpu-prof` to profile).
+    const extra = process.env.FLOWEX_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+    const proc = spawn(process.execPath, [...extra, '--import', 'tsx', child.entry], {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
