@@ -9,10 +9,10 @@ import {
   type BookUpdate,
   ClientBook,
   type Json,
+  newTrader,
   prng,
   subscribe,
   type Trader,
-  trader,
   until,
 } from './helpers.ts';
 
@@ -23,7 +23,12 @@ let carol: Trader;
 
 beforeAll(async () => {
   platform = await startTestPlatform({ env: { LOG_LEVEL: 'warn' } });
-  [alice, bob, carol] = await Promise.all([trader(platform), trader(platform), trader(platform)]);
+  const funds = { USDT: '1000000', BTC: '100' };
+  [alice, bob, carol] = await Promise.all([
+    newTrader(platform, funds),
+    newTrader(platform, funds),
+    newTrader(platform, funds),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -65,8 +70,8 @@ describe('live market data through the gateway', () => {
       bob.token,
     );
     await new Promise((r) => setTimeout(r, 500)); // subscriptions registered upstream
-    await alice.place({ side: 'SELL', price: '100', quantity: '2' });
-    await bob.place({ side: 'BUY', price: '100', quantity: '0.5' });
+    await alice.order({ side: 'SELL', price: '100', quantity: '2' });
+    await bob.order({ side: 'BUY', price: '100', quantity: '0.5' });
     await until(() => trades.events.length === 1 && candles.events.length > 0);
     expect(trades.events[0]).toEqual({
       price: '100',
@@ -147,7 +152,7 @@ describe('live market data through the gateway', () => {
         // Prices overlap around 100 so that some orders trade.
         const price = (95 + Math.floor(random() * 100) / 10 + (side === 'BUY' ? -2 : 2)).toFixed(2);
         const quantity = (0.06 + Math.floor(random() * 500) / 1000).toFixed(3);
-        ops.push(t.place({ side, price, quantity }).then((o) => void open.push({ t, id: o.id })));
+        ops.push(t.order({ side, price, quantity }).then((o) => void open.push({ t, id: o.id })));
       }
       await Promise.all(ops);
       await check();
