@@ -3,7 +3,7 @@
 // it; then the command goes over the bus and the engine's post-match answer is awaited. A
 // timeout is not a failure: the command is durable and will be processed; order(id) tells.
 import { randomUUID } from 'node:crypto';
-import { type Bus, engineQueue } from '@flowex/bus';
+import { type BalanceEvent, type Bus, channels, engineQueue } from '@flowex/bus';
 import type { Db, OrderSide, OrderType, SelfTradePrevention, TimeInForce } from '@flowex/db';
 import { fromAtoms, loadMarket, type MarketInfo, toAtoms, UnitsError } from '../service/units.ts';
 import type {
@@ -182,21 +182,6 @@ export async function submitOrder(
     });
     if (!user || user.isSystem) throw new IntakeError('INVALID_ORDER', 'unknown user');
     const hold = holdOf(input, c);
-    // A market BUY by quantity into an empty book holds nothing (it can only expire).
-    const held =
-      hold === 0n
-        ? 1
-        : await tx.$executeRawUnsafe(
-            `UPDATE "Balance" SET available = available - $3::numeric, locked = locked + $3::numeric,
-              "updatedAt" = now()
-        WHERE "userId" = $1::uuid AND "assetCode" = $2 AND available >= $3::numeric`,
-            input.userId,
-            holdAsset,
-            fromAtoms(hold),
-          );
-    if (held !== 1) {
-      throw new IntakeError('INSUFFICIENT_FUNDS', `not enough ${holdAsset} available`);
-    }
     let order: { id: bigint };
     try {
       order = await tx.order.create({
@@ -225,31 +210,16 @@ export async function submitOrder(
       }
       throw error;
     }
-    const journalId = randomUUID();
-    const reference = `order:${order.id}`;
-    if (hold > 0n)
-      await tx.ledgerEntry.createMany({
-        data: [
-          {
-            journalId,
+    // A market BUY by quantity into an empty book holds nothing (it can only expire).
+    const balance =
+      hold === 0n
+        ? null
+        : await holdFunds(tx, {
             userId: input.userId,
-            assetCode: holdAsset,
-            bucket: 'AVAILABLE',
-            type: 'HOLD',
-            amount: fromAtoms(-hold),
-            reference,
-          },
-          {
-            journalId,
-            userId: input.userId,
-            assetCode: holdAsset,
-            bucket: 'LOCKED',
-            type: 'HOLD',
-            amount: fromAtoms(hold),
-            reference,
-          },
-        ],
-      });
+            asset: holdAsset,
+            amount: hold,
+            orderId: order.id,
+          });
     const body: PlaceCommand = {
       kind: 'PLACE',
       orderId: String(order.id),
@@ -284,9 +254,10 @@ export async function submitOrder(
       body,
     };
     if (input.traceparent) msg.traceparent = input.traceparent;
-    return msg;
+    return { msg, balance };
   });
-  return send(db, bus, message, input);
+  if (message.balance) await publishBalance(bus, message.balance);
+  return send(db, bus, message.msg, input);
 }
 
 export interface CancelOrderInput {
@@ -427,42 +398,15 @@ export async function amendOrder(db: Db, bus: Bus, input: AmendOrderInput): Prom
     const required =
       order.side === 'SELL' ? remaining : price === null ? 0n : (price * remaining) / 10n ** 18n;
     const extra = required - toAtoms(order.holdRemaining);
-    if (extra > 0n) {
-      const held = await tx.$executeRawUnsafe(
-        `UPDATE "Balance" SET available = available - $3::numeric, locked = locked + $3::numeric,
-                "updatedAt" = now()
-          WHERE "userId" = $1::uuid AND "assetCode" = $2 AND available >= $3::numeric`,
-        input.userId,
-        order.holdAsset,
-        fromAtoms(extra),
-      );
-      if (held !== 1)
-        throw new IntakeError('INSUFFICIENT_FUNDS', `not enough ${order.holdAsset} available`);
-      const journalId = randomUUID();
-      const reference = `order:${order.id}`;
-      await tx.ledgerEntry.createMany({
-        data: [
-          {
-            journalId,
+    const balance =
+      extra > 0n
+        ? await holdFunds(tx, {
             userId: input.userId,
-            assetCode: order.holdAsset,
-            bucket: 'AVAILABLE',
-            type: 'HOLD',
-            amount: fromAtoms(-extra),
-            reference,
-          },
-          {
-            journalId,
-            userId: input.userId,
-            assetCode: order.holdAsset,
-            bucket: 'LOCKED',
-            type: 'HOLD',
-            amount: fromAtoms(extra),
-            reference,
-          },
-        ],
-      });
-    }
+            asset: order.holdAsset,
+            amount: extra,
+            orderId: order.id,
+          })
+        : null;
     const body: AmendCommand = {
       kind: 'AMEND',
       orderId: input.orderId,
@@ -490,9 +434,10 @@ export async function amendOrder(db: Db, bus: Bus, input: AmendOrderInput): Prom
       body,
     };
     if (input.traceparent) msg.traceparent = input.traceparent;
-    return msg;
+    return { msg, balance };
   });
-  return send(db, bus, message, input);
+  if (message.balance) await publishBalance(bus, message.balance);
+  return send(db, bus, message.msg, input);
 }
 
 export interface CancelAllInput {
@@ -557,4 +502,66 @@ export async function orderView(db: Db, orderId: string): Promise<OrderStateView
   };
   if (row.rejectReason) v.rejectReason = row.rejectReason;
   return v;
+}
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+/**
+ * Moves `amount` of `asset` from available to locked for an order, with its HOLD journal,
+ * or refuses with INSUFFICIENT_FUNDS; the conditional UPDATE is what makes concurrent
+ * intakes safe. Returns the balance as it now stands, for myBalances.
+ */
+async function holdFunds(
+  tx: Tx,
+  hold: { userId: string; asset: string; amount: bigint; orderId: bigint },
+): Promise<BalanceEvent> {
+  const amount = fromAtoms(hold.amount);
+  const rows = await tx.$queryRawUnsafe<{ available: string; locked: string }[]>(
+    `UPDATE "Balance" SET available = available - $3::numeric, locked = locked + $3::numeric,
+            "updatedAt" = now()
+      WHERE "userId" = $1::uuid AND "assetCode" = $2 AND available >= $3::numeric
+      RETURNING available::text AS available, locked::text AS locked`,
+    hold.userId,
+    hold.asset,
+    amount,
+  );
+  const row = rows[0];
+  if (!row) throw new IntakeError('INSUFFICIENT_FUNDS', `not enough ${hold.asset} available`);
+  const journalId = randomUUID();
+  const reference = `order:${hold.orderId}`;
+  await tx.ledgerEntry.createMany({
+    data: [
+      {
+        journalId,
+        userId: hold.userId,
+        assetCode: hold.asset,
+        bucket: 'AVAILABLE',
+        type: 'HOLD',
+        amount: fromAtoms(-hold.amount),
+        reference,
+      },
+      {
+        journalId,
+        userId: hold.userId,
+        assetCode: hold.asset,
+        bucket: 'LOCKED',
+        type: 'HOLD',
+        amount,
+        reference,
+      },
+    ],
+  });
+  return {
+    userId: hold.userId,
+    asset: hold.asset,
+    available: fromAtoms(toAtoms(row.available)),
+    locked: fromAtoms(toAtoms(row.locked)),
+  };
+}
+
+/** After commit only: a hold is a balance change its owner sees live. */
+async function publishBalance(bus: Bus, balance: BalanceEvent): Promise<void> {
+  await bus.publish(channels.balances(balance.userId), balance).catch(() => {
+    // Publication is best effort; the committed balance is what queries answer.
+  });
 }
