@@ -25,7 +25,8 @@ export interface Trip {
 }
 
 export class CircuitBreaker {
-  private window: Point[] = [];
+  private lows: Point[] = [];
+  private highs: Point[] = [];
   /** Threshold as a fraction in atoms (10 % = 0.1 × 10^18); null = not loaded. */
   private threshold: bigint | null = null;
   private loadedAt = 0;
@@ -47,7 +48,9 @@ export class CircuitBreaker {
       orderBy: { engineSeq: 'asc' },
       select: { price: true, executedAt: true },
     });
-    this.window = rows.map((r) => ({ at: r.executedAt.getTime(), price: toAtoms(r.price) }));
+    this.lows = [];
+    this.highs = [];
+    for (const r of rows) this.add({ at: r.executedAt.getTime(), price: toAtoms(r.price) });
   }
 
   private refresh(): Promise<void> {
@@ -74,13 +77,16 @@ export class CircuitBreaker {
     const threshold = this.threshold;
     for (const t of trades) {
       const at = t.executedAt.getTime();
-      while (this.window.length > 0 && this.window[0]!.at < at - this.windowMs) this.window.shift();
+      this.evictBefore(at - this.windowMs);
       if (threshold !== null && threshold > 0n) {
-        for (const p of this.window) {
+        // The largest move is from the window's lowest or highest price: check only those.
+        for (const p of [this.lows[0], this.highs[0]]) {
+          if (!p) continue;
           const move = t.price > p.price ? t.price - p.price : p.price - t.price;
           // move / from > threshold, exactly: move × ONE > threshold × from.
           if (move * ONE > threshold * p.price) {
-            this.window = [];
+            this.lows = [];
+            this.highs = [];
             return this.halt({
               market: this.symbol,
               fromPrice: fromAtoms(p.price),
@@ -92,9 +98,25 @@ export class CircuitBreaker {
           }
         }
       }
-      this.window.push({ at, price: t.price });
+      this.add({ at, price: t.price });
     }
     return undefined;
+  }
+
+  /**
+   * Sliding-window minimum and maximum as monotonic queues: `lows` has rising prices,
+   * `highs` falling ones, both oldest first, so each trade costs O(1) amortised.
+   */
+  private add(point: Point) {
+    while (this.lows.length > 0 && this.lows.at(-1)!.price >= point.price) this.lows.pop();
+    this.lows.push(point);
+    while (this.highs.length > 0 && this.highs.at(-1)!.price <= point.price) this.highs.pop();
+    this.highs.push(point);
+  }
+
+  private evictBefore(at: number) {
+    while (this.lows.length > 0 && this.lows[0]!.at < at) this.lows.shift();
+    while (this.highs.length > 0 && this.highs[0]!.at < at) this.highs.shift();
   }
 
   private async halt(trip: Trip): Promise<Trip> {
