@@ -1,5 +1,5 @@
 // The caller's orders and fills as stored; every query is scoped to one user id.
-import type { Db, Fill, Order, OrderStatus } from '@flowex/db';
+import type { Db, Fill, Order, OrderStatus, Prisma } from '@flowex/db';
 
 export type OrderRow = Order;
 export type FillRow = Fill;
@@ -61,12 +61,14 @@ export function userFillHistory(db: Db, userId: string): Promise<FillRow[]> {
   return db.fill.findMany({ where: { userId }, orderBy: [{ executedAt: 'asc' }, { id: 'asc' }] });
 }
 
+/**
+ * The last trade price of each market. DISTINCT ON walks the (marketSymbol, engineSeq)
+ * index backwards: one row per market, however many trades there are (Prisma's `distinct`
+ * would fetch every trade and de-duplicate in memory).
+ */
 export async function lastPrices(db: Db, markets: string[]): Promise<Map<string, Order['price']>> {
-  const rows = await db.trade.findMany({
-    where: { marketSymbol: { in: markets } },
-    distinct: ['marketSymbol'],
-    orderBy: [{ marketSymbol: 'asc' }, { engineSeq: 'desc' }],
-    select: { marketSymbol: true, price: true },
-  });
+  const rows = await db.$queryRaw<{ marketSymbol: string; price: Prisma.Decimal }[]>`
+    SELECT DISTINCT ON ("marketSymbol") "marketSymbol", price FROM "Trade"
+    WHERE "marketSymbol" = ANY(${markets}) ORDER BY "marketSymbol", "engineSeq" DESC`;
   return new Map(rows.map((r) => [r.marketSymbol, r.price]));
 }
