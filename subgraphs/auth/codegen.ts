@@ -1,23 +1,6 @@
-import type { CodegenConfig } from '@graphql-codegen/cli';
+import { subgraphCodegen } from '@flowex/schema/codegen';
 
-const config: CodegenConfig = {
-  schema: 'schema.graphql',
-  generates: {
-    'src/__generated__/resolvers.ts': {
-      plugins: ['typescript', 'typescript-resolvers'],
-      config: {
-        federation: true,
-        useTypeImports: true,
-        useIndexSignature: true,
-        contextType: '../context.ts#Context',
-        scalars: { Decimal: 'string', DateTime: 'Date' },
-        mappers: {
-          User: '../data/users.ts#UserRow',
-          AuthPayload: '../domain/auth.ts#AuthPayloadResult',
-        },
-        enumsAsTypes: true,
-      },
-    },
-  },
-};
-export default config;
+export default subgraphCodegen({
+  User: '../data/users.ts#UserRow',
+  AuthPayload: '../domain/auth.ts#AuthPayloadResult',
+});

@@ -1,24 +1,7 @@
-import type { CodegenConfig } from '@graphql-codegen/cli';
+import { subgraphCodegen } from '@flowex/schema/codegen';
 
-const config: CodegenConfig = {
-  schema: 'schema.graphql',
-  generates: {
-    'src/__generated__/resolvers.ts': {
-      plugins: ['typescript', 'typescript-resolvers'],
-      config: {
-        federation: true,
-        useTypeImports: true,
-        useIndexSignature: true,
-        contextType: '../context.ts#Context',
-        scalars: { Decimal: 'string', DateTime: 'Date' },
-        mappers: {
-          Balance: '../data/balances.ts#BalanceView',
-          Transaction: '../data/transactions.ts#TransactionRow',
-          DepositAddress: '../data/addresses.ts#DepositAddressRow',
-        },
-        enumsAsTypes: true,
-      },
-    },
-  },
-};
-export default config;
+export default subgraphCodegen({
+  Balance: '../data/balances.ts#BalanceView',
+  Transaction: '../data/transactions.ts#TransactionRow',
+  DepositAddress: '../data/addresses.ts#DepositAddressRow',
+});
