@@ -2,7 +2,7 @@
 // directly (`tsx engine/src/main.ts`) it reads the configuration and runs on its own.
 import { createServer, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { type Bus, createBus } from '@flowex/bus';
+import { type Bus, busFor } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
 import { close, createLogger, type Logger, listen } from '@flowex/server';
@@ -100,7 +100,7 @@ async function main() {
   const config = loadConfig();
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required to run the engine alone');
   const db = createDb(config.DATABASE_URL);
-  const bus = createBus(config.REDIS_URL);
+  const bus = busFor(config);
   const engine = await startEngine(config, db, bus);
   const shutdown = async () => {
     await engine.stop();

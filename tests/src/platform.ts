@@ -1,5 +1,6 @@
 // Starts the platform exactly as `npm start` does (startPlatform), on a fresh test
 // database and free ports, for journeys that go through the gateway only.
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadConfig } from '@flowex/config';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
@@ -43,12 +44,29 @@ export async function startTestPlatform(
     MARKET_DATA_PORT: String(ports[3]),
     WALLET_PORT: String(ports[4]),
     ENGINE_PORT: String(ports[5]),
-    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    // Its own Redis namespace: platforms of concurrent tests never see each other's events.
+    ...(options.redisUrl
+      ? {
+          REDIS_URL: options.redisUrl,
+          REDIS_NAMESPACE: `flowex-test-${randomBytes(4).toString('hex')}`,
+        }
+      : {}),
     ...options.env,
   };
-  if (options.redisUrl) Object.assign(process.env, env); // children inherit the environment
   const config = loadConfig({ ...process.env, ...env });
-  const platform = await startPlatform(config, database.url, createLogger('test', 'warn'));
+  // Child processes take their configuration from the environment at spawn time; set it
+  // for the start only, so later platforms in the same test file start from a clean slate.
+  const saved = { ...process.env };
+  if (options.redisUrl) Object.assign(process.env, env);
+  let platform: Platform;
+  try {
+    platform = await startPlatform(config, database.url, createLogger('test', 'warn'));
+  } finally {
+    for (const key of Object.keys(env)) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  }
   return {
     ...platform,
     database,

@@ -88,7 +88,7 @@ export async function startGateway(
     });
   }
   const verifier = new CachingVerifier(options.verifier ?? createTokenVerifier(config.jwksUrl));
-  const rateLimits = new RateLimits(limits, redis);
+  const rateLimits = new RateLimits(limits, redis, config.REDIS_NAMESPACE);
 
   const landing = config.production
     ? undefined

@@ -85,14 +85,14 @@ export class RateLimits {
   private readonly perIp: RateLimiterAbstract;
   private readonly perUser: RateLimiterAbstract;
 
-  constructor(limits: Limits, redis?: Redis) {
+  constructor(limits: Limits, redis?: Redis, namespace = 'flowex') {
     const ip = {
-      keyPrefix: 'flowex:gw:rl:ip',
+      keyPrefix: `${namespace}:gw:rl:ip`,
       points: limits.ratePerIp,
       duration: limits.rateWindowSeconds,
     };
     const user = {
-      keyPrefix: 'flowex:gw:rl:user',
+      keyPrefix: `${namespace}:gw:rl:user`,
       points: limits.ratePerUser,
       duration: limits.rateWindowSeconds,
     };

@@ -13,6 +13,11 @@ export function createBus(redisUrl?: string, options?: RedisBusOptions): Bus {
   return redisUrl ? new RedisBus(redisUrl, options) : new MemoryBus();
 }
 
+/** The platform's bus for a loaded configuration (REDIS_URL, REDIS_NAMESPACE). */
+export function busFor(config: { REDIS_URL?: string | undefined; REDIS_NAMESPACE: string }): Bus {
+  return createBus(config.REDIS_URL, { namespace: config.REDIS_NAMESPACE });
+}
+
 /** Pub/sub channel names shared by the engine and its consumers. */
 export const channels = {
   trades: (market: string) => `trades:${market}`,

@@ -18,7 +18,12 @@ import {
 } from './types.ts';
 
 export interface RedisBusOptions {
-  /** Stream key prefix; a queue `q` lives in the stream `${prefix}q`. Default `flowex:stream:`. */
+  /**
+   * Prefix of every key and channel: streams are `${namespace}:stream:<queue>`, pub/sub
+   * channels `${namespace}:<channel>`. Default `flowex`.
+   */
+  namespace?: string;
+  /** Overrides the stream key prefix; a queue `q` lives in the stream `${prefix}q`. */
   streamPrefix?: string;
   /** Approximate cap of each stream's length (XADD MAXLEN ~). Default 100 000. */
   maxStreamLength?: number;
@@ -33,6 +38,7 @@ export class RedisBus implements Bus {
   private readonly subscriber: Redis;
   private readonly replyChannel: string;
   private readonly prefix: string;
+  private readonly channelPrefix: string;
   private readonly maxLen: number;
   private readonly blockMs: number;
   private readonly handlers = new Map<string, Set<(payload: unknown) => void>>();
@@ -48,7 +54,11 @@ export class RedisBus implements Bus {
     private readonly url: string,
     options: RedisBusOptions = {},
   ) {
-    this.prefix = options.streamPrefix ?? 'flowex:stream:';
+    const namespace = options.namespace ?? 'flowex';
+    this.prefix = options.streamPrefix ?? `${namespace}:stream:`;
+    // Only a namespace given explicitly prefixes channels: bare names stay what
+    // graphql-redis-subscriptions' RedisPubSub uses by default.
+    this.channelPrefix = options.namespace ? `${options.namespace}:` : '';
     this.maxLen = options.maxStreamLength ?? 100_000;
     this.blockMs = options.blockMs ?? 1000;
     this.replyChannel = `flowex:reply:${this.instanceId}`;
@@ -63,10 +73,11 @@ export class RedisBus implements Bus {
   }
 
   async publish(channel: string, payload: unknown): Promise<void> {
-    await this.commands.publish(channel, JSON.stringify(payload));
+    await this.commands.publish(this.channelPrefix + channel, JSON.stringify(payload));
   }
 
-  async subscribe(channel: string, handler: (payload: unknown) => void): Promise<Unsubscribe> {
+  async subscribe(name: string, handler: (payload: unknown) => void): Promise<Unsubscribe> {
+    const channel = this.channelPrefix + name;
     let set = this.handlers.get(channel);
     if (!set) {
       set = new Set();

@@ -23,6 +23,13 @@ export const variables = {
     schema: optionalUrl,
     doc: 'PostgreSQL URL. Unset: `npm start` runs an embedded PostgreSQL under `FLOWEX_DATA_DIR`.',
   },
+  REDIS_NAMESPACE: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+      .default('flowex'),
+    doc: 'Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis.',
+  },
   REDIS_URL: {
     schema: optionalUrl,
     doc: 'Redis URL. Set: services run as separate supervised processes over Redis. Unset: one process, in-process bus.',

@@ -1,6 +1,6 @@
 // The market-data subgraph: committed trades, tickers and candles from PostgreSQL, the
 // exact order book from its engine-fed replica, and the live subscriptions over graphql-ws.
-import { type Bus, createBus } from '@flowex/bus';
+import { type Bus, busFor } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
 import {
@@ -21,7 +21,7 @@ import { resolvers } from './resolvers/index.ts';
  */
 export async function startMarketData(config: Config, db: Db, bus?: Bus): Promise<RunningService> {
   const logger = createLogger('market-data', config.LOG_LEVEL);
-  const ownBus = bus ? undefined : createBus(config.REDIS_URL);
+  const ownBus = bus ? undefined : busFor(config);
   const shared = (bus ?? ownBus) as Bus;
   const books = new BookReplicas(engineBookSource(shared), (error) =>
     logger.warn({ err: error }, 'order book replica out of sync'),

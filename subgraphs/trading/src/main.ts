@@ -1,7 +1,7 @@
 // The trading subgraph: reference data (assets, markets) and their administration, the
 // caller's orders and fills, and the write path to the matching engine (placeOrder,
 // amendOrder, cancelOrder, cancelAllOrders; the myOrders subscription over graphql-ws).
-import { type Bus, createBus } from '@flowex/bus';
+import { type Bus, busFor } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
 import {
@@ -21,7 +21,7 @@ import { resolvers } from './resolvers/index.ts';
  * subgraph opens its own from REDIS_URL and closes it when it stops.
  */
 export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<RunningService> {
-  const ownBus = bus ? undefined : createBus(config.REDIS_URL);
+  const ownBus = bus ? undefined : busFor(config);
   const theBus = bus ?? ownBus!;
   const verifier = createTokenVerifier(config.jwksUrl);
   const service = await startSubgraph<Context>({

@@ -1,5 +1,5 @@
 // The wallet subgraph: balances, the ledger, deposits and withdrawals.
-import { type Bus, createBus } from '@flowex/bus';
+import { type Bus, busFor } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
 import {
@@ -34,7 +34,7 @@ export async function startWallet(
   let ownBus: Bus | undefined;
   let publisher = options.publisher;
   if (!publisher) {
-    if (!options.bus) ownBus = createBus(config.REDIS_URL);
+    if (!options.bus) ownBus = busFor(config);
     const bus = options.bus ?? (ownBus as Bus);
     publisher = new BusBalancePublisher(bus, (error) =>
       logger.warn({ err: error }, 'balance event not published'),

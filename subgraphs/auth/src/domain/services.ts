@@ -36,7 +36,7 @@ export async function createAuthServices(
   options: AuthOptions = {},
 ): Promise<AuthServices> {
   const rules = { ...defaultRateLimits, ...options.rateLimits };
-  const prefix = options.rateLimitPrefix;
+  const prefix = options.rateLimitPrefix ?? `${config.REDIS_NAMESPACE}:rl`;
   return {
     db,
     config,

@@ -20,7 +20,7 @@ export interface WalletServices {
 }
 
 export interface WalletOptions {
-  /** The platform's bus (balance events); default: `createBus(config.REDIS_URL)`. */
+  /** The platform's bus (balance events); default: `busFor(config)`. */
   bus?: Bus;
   publisher?: BalancePublisher;
   rateLimitPrefix?: string;
@@ -48,7 +48,7 @@ export function createWalletServices(
     }),
     twoFactor: createTwoFactorChecker(config, db, {
       ...(redis ? { redis } : {}),
-      ...(options.rateLimitPrefix ? { prefix: options.rateLimitPrefix } : {}),
+      prefix: options.rateLimitPrefix ?? `${config.REDIS_NAMESPACE}:rl`,
     }),
     publisher,
     async feeAccountId() {
