@@ -41,7 +41,12 @@ export async function startPlatform(
     const supervisor = new Supervisor({ ...process.env, DATABASE_URL: databaseUrl }, logger);
     for (const service of services) supervisor.start(service.name, service.entry);
     try {
-      await waitForHealthy(url.replace(/\/graphql$/, '/health'), 60_000);
+      // Up means usable: the gateway's /ready answers once every subgraph (and Redis) is
+      // reachable, the engine's once it owns and has recovered its markets.
+      await Promise.all([
+        waitForHealthy(url.replace(/\/graphql$/, '/ready'), 60_000),
+        waitForHealthy(`http://${host}:${config.ENGINE_PORT}/ready`, 60_000),
+      ]);
     } catch (error) {
       await supervisor.stopAll();
       throw error;
