@@ -1,8 +1,14 @@
-// Test helper: a real token issuer for subgraph tests that run without the auth
-// subgraph. It signs access tokens exactly as auth does and serves its JWKS over HTTP,
-// so the code under test verifies tokens through its normal JWKS path.
+// Test plumbing shared by subgraph tests: a real token issuer for tests that run without
+// the auth subgraph (it signs access tokens exactly as auth does and serves its JWKS over
+// HTTP, so the code under test verifies tokens through its normal JWKS path), and helpers
+// for calling one subgraph directly.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Config, loadConfig } from '@flowex/config';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { type Role, TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './identity.ts';
 
@@ -44,3 +50,58 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       }),
   };
 }
+
+// --- calling one subgraph directly: config, GraphQL over HTTP, unique names -----------
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Config for a test service: random ports, its own key directory, real Redis. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    FLOWEX_DATA_DIR: mkdtempSync(join(tmpdir(), 'flowex-test-')),
+    REDIS_URL: TEST_REDIS_URL,
+    ...overrides,
+  });
+  return { ...config, AUTH_PORT: 0, WALLET_PORT: 0 };
+}
+
+export const uniquePrefix = () => `flowex:test:${randomBytes(4).toString('hex')}`;
+
+export interface GqlResult<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } & Record<string, unknown> }[];
+}
+
+export interface GqlOptions {
+  token?: string | null;
+  ip?: string;
+  headers?: Record<string, string>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: test responses are untyped JSON, asserted field by field
+export async function gql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: GqlOptions = {},
+): Promise<GqlResult<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      // Every call from its own address unless asked: per-IP limits stay per test.
+      'x-forwarded-for': options.ip ?? `198.51.100.${Math.floor(Math.random() * 250) + 1}`,
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as GqlResult<T>;
+}
+
+/** The one error code of a failed result. */
+export const codeOf = (result: GqlResult) => result.errors?.[0]?.extensions?.code;
+
+export const strongPassword = () => `Plum-Orbit-${randomBytes(4).toString('hex')}-Lantern!`;
