@@ -237,23 +237,14 @@ export async function submitOrder(
     if (c.quantity !== undefined) body.quantity = fromAtoms(c.quantity);
     if (c.quoteQuantity !== undefined) body.quoteQuantity = fromAtoms(c.quoteQuantity);
     if (c.displayQuantity !== undefined) body.displayQuantity = fromAtoms(c.displayQuantity);
-    const command = await tx.engineCommand.create({
-      data: {
-        marketSymbol: m.symbol,
-        kind: 'PLACE',
-        orderId: order.id,
-        userId: input.userId,
-        payload: body as never,
-        traceparent: input.traceparent ?? null,
-      },
-      select: { id: true },
-    });
-    const msg: EngineCommandMessage = {
-      commandId: String(command.id),
+    const msg = await queueCommand(tx, {
       marketSymbol: m.symbol,
+      kind: 'PLACE',
+      orderId: order.id,
+      userId: input.userId,
       body,
-    };
-    if (input.traceparent) msg.traceparent = input.traceparent;
+      traceparent: input.traceparent,
+    });
     return { msg, balance };
   });
   if (message.balance) await publishBalance(bus, message.balance);
@@ -287,23 +278,14 @@ export async function cancelOrder(
       userId: input.userId,
       accountNo: order.user.accountNo,
     };
-    const command = await tx.engineCommand.create({
-      data: {
-        marketSymbol: order.marketSymbol,
-        kind: 'CANCEL',
-        orderId: BigInt(input.orderId),
-        userId: input.userId,
-        payload: body as never,
-        traceparent: input.traceparent ?? null,
-      },
-      select: { id: true },
-    });
-    const msg: EngineCommandMessage = {
-      commandId: String(command.id),
+    const msg = await queueCommand(tx, {
       marketSymbol: order.marketSymbol,
+      kind: 'CANCEL',
+      orderId: BigInt(input.orderId),
+      userId: input.userId,
       body,
-    };
-    if (input.traceparent) msg.traceparent = input.traceparent;
+      traceparent: input.traceparent,
+    });
     return msg;
   });
   return send(db, bus, message, input);
@@ -417,23 +399,14 @@ export async function amendOrder(db: Db, bus: Bus, input: AmendOrderInput): Prom
       holdAsset: order.holdAsset,
     };
     if (input.price !== undefined) body.price = fromAtoms(price!);
-    const command = await tx.engineCommand.create({
-      data: {
-        marketSymbol: order.marketSymbol,
-        kind: 'AMEND',
-        orderId: order.id,
-        userId: input.userId,
-        payload: body as never,
-        traceparent: input.traceparent ?? null,
-      },
-      select: { id: true },
-    });
-    const msg: EngineCommandMessage = {
-      commandId: String(command.id),
+    const msg = await queueCommand(tx, {
       marketSymbol: order.marketSymbol,
+      kind: 'AMEND',
+      orderId: order.id,
+      userId: input.userId,
       body,
-    };
-    if (input.traceparent) msg.traceparent = input.traceparent;
+      traceparent: input.traceparent,
+    });
     return { msg, balance };
   });
   if (message.balance) await publishBalance(bus, message.balance);
@@ -465,22 +438,13 @@ export async function cancelAllOrders(
       userId: input.userId,
       accountNo: user.accountNo,
     };
-    const command = await tx.engineCommand.create({
-      data: {
-        marketSymbol: m.symbol,
-        kind: 'CANCEL_ALL',
-        userId: input.userId,
-        payload: body as never,
-        traceparent: input.traceparent ?? null,
-      },
-      select: { id: true },
-    });
-    const msg: EngineCommandMessage = {
-      commandId: String(command.id),
+    const msg = await queueCommand(tx, {
       marketSymbol: m.symbol,
+      kind: 'CANCEL_ALL',
+      userId: input.userId,
       body,
-    };
-    if (input.traceparent) msg.traceparent = input.traceparent;
+      traceparent: input.traceparent,
+    });
     return msg;
   });
   const reply = await request(bus, message, input);
@@ -564,4 +528,39 @@ async function publishBalance(bus: Bus, balance: BalanceEvent): Promise<void> {
   await bus.publish(channels.balances(balance.userId), balance).catch(() => {
     // Publication is best effort; the committed balance is what queries answer.
   });
+}
+
+/**
+ * Records a command in the durable intake queue (EngineCommand) inside the caller's
+ * transaction, and returns the message that carries it to the engine.
+ */
+async function queueCommand(
+  tx: Tx,
+  command: {
+    marketSymbol: string;
+    kind: 'PLACE' | 'CANCEL' | 'AMEND' | 'CANCEL_ALL';
+    orderId?: bigint;
+    userId: string;
+    body: EngineCommandMessage['body'];
+    traceparent: string | undefined;
+  },
+): Promise<EngineCommandMessage> {
+  const row = await tx.engineCommand.create({
+    data: {
+      marketSymbol: command.marketSymbol,
+      kind: command.kind,
+      orderId: command.orderId ?? null,
+      userId: command.userId,
+      payload: command.body as never,
+      traceparent: command.traceparent ?? null,
+    },
+    select: { id: true },
+  });
+  const msg: EngineCommandMessage = {
+    commandId: String(row.id),
+    marketSymbol: command.marketSymbol,
+    body: command.body,
+  };
+  if (command.traceparent) msg.traceparent = command.traceparent;
+  return msg;
 }
