@@ -121,17 +121,23 @@ export async function seedDatabase(db: Db, options: SeedOptions): Promise<void> 
       const user = await tx.user.create({
         data: { email: account.email, passwordHash, roles: [...account.roles] },
       });
-      if (account === SANDBOX_ACCOUNTS.demo) await fundSandboxUser(tx, user.id, demoFunding);
+      if (account === SANDBOX_ACCOUNTS.demo)
+        await recordCompletedDeposits(tx, user.id, demoFunding, 'sandbox funding');
     });
   }
 }
 
 const defaultArgon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
-type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0] | Db;
 
 /** Completed deposits, each a balanced journal: the outside world pays the user. */
-async function fundSandboxUser(tx: Tx, userId: string, amounts: Record<string, string>) {
+export async function recordCompletedDeposits(
+  tx: Tx,
+  userId: string,
+  amounts: Record<string, string>,
+  note = 'deposit',
+) {
   for (const [assetCode, amount] of Object.entries(amounts)) {
     const journalId = randomUUID();
     const deposit = await tx.transaction.create({
@@ -141,7 +147,7 @@ async function fundSandboxUser(tx: Tx, userId: string, amounts: Record<string, s
         type: 'DEPOSIT',
         status: 'COMPLETED',
         amount,
-        reference: 'sandbox funding',
+        reference: note,
       },
     });
     const reference = `tx:${deposit.id}`;

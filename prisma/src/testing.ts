@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb, type Db } from './client.ts';
 import { migrateDatabase } from './migrate.ts';
+import { recordCompletedDeposits } from './seed.ts';
 
 export const TEST_SERVER_URL =
   process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -57,4 +58,11 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
       }
     },
   };
+}
+
+/** A user funded through completed deposits (balanced ledger journals), for tests. */
+export async function fundedUser(db: Db, email: string, funds: Record<string, string>) {
+  const user = await db.user.create({ data: { email } });
+  await recordCompletedDeposits(db, user.id, funds);
+  return user;
 }

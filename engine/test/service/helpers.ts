@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@flowex/config';
 import { type Db, Prisma, seedDatabase } from '@flowex/db';
 import { Redis } from 'ioredis';
@@ -11,40 +10,7 @@ export async function seed(db: Db) {
 }
 
 /** A trader funded through completed deposits (balanced ledger journals). */
-export async function fundedUser(db: Db, email: string, funds: Record<string, string>) {
-  const user = await db.user.create({ data: { email } });
-  for (const [assetCode, amount] of Object.entries(funds)) {
-    const journalId = randomUUID();
-    const tx = await db.transaction.create({
-      data: { userId: user.id, assetCode, type: 'DEPOSIT', status: 'COMPLETED', amount },
-    });
-    const reference = `tx:${tx.id}`;
-    await db.ledgerEntry.createMany({
-      data: [
-        {
-          journalId,
-          userId: user.id,
-          assetCode,
-          bucket: 'AVAILABLE',
-          type: 'DEPOSIT',
-          amount,
-          reference,
-        },
-        {
-          journalId,
-          userId: null,
-          assetCode,
-          bucket: 'EXTERNAL',
-          type: 'DEPOSIT',
-          amount: new Prisma.Decimal(amount).negated(),
-          reference,
-        },
-      ],
-    });
-    await db.balance.create({ data: { userId: user.id, assetCode, available: amount } });
-  }
-  return user;
-}
+export { fundedUser } from '@flowex/db/testing';
 
 export async function balance(db: Db, userId: string, assetCode: string) {
   const b = await db.balance.findUnique({ where: { userId_assetCode: { userId, assetCode } } });

@@ -1,43 +1,7 @@
-// Test plumbing: funded traders (balanced deposit journals), graphql-ws clients, waiting.
-import { randomUUID } from 'node:crypto';
-import { type Db, Prisma } from '@flowex/db';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
-export async function fundedUser(db: Db, email: string, funds: Record<string, string>) {
-  const user = await db.user.create({ data: { email } });
-  for (const [assetCode, amount] of Object.entries(funds)) {
-    const journalId = randomUUID();
-    const tx = await db.transaction.create({
-      data: { userId: user.id, assetCode, type: 'DEPOSIT', status: 'COMPLETED', amount },
-    });
-    const reference = `tx:${tx.id}`;
-    await db.ledgerEntry.createMany({
-      data: [
-        {
-          journalId,
-          userId: user.id,
-          assetCode,
-          bucket: 'AVAILABLE',
-          type: 'DEPOSIT',
-          amount,
-          reference,
-        },
-        {
-          journalId,
-          userId: null,
-          assetCode,
-          bucket: 'EXTERNAL',
-          type: 'DEPOSIT',
-          amount: new Prisma.Decimal(amount).negated(),
-          reference,
-        },
-      ],
-    });
-    await db.balance.create({ data: { userId: user.id, assetCode, available: amount } });
-  }
-  return user;
-}
+export { fundedUser } from '@flowex/db/testing';
 
 export interface Subscription<T> {
   events: T[];
