@@ -92,6 +92,10 @@ export interface OrderStateView {
   filledQuoteQuantity: string;
   holdRemaining: string;
   rejectReason?: string;
+  /** Engine sequence of its place in the book (absent before the engine accepted it). */
+  engineSeq?: string;
+  /** The committed row's updatedAt (absent when this answer did not change the order). */
+  updatedAt?: string;
 }
 
 /** The engine's answer to a command, sent after its batch is committed. */

@@ -37,6 +37,8 @@ export interface SubmitOrderInput {
    * rounded up to the tick). Ignored otherwise (the hold follows from the order).
    */
   hold?: string;
+  /** Refuse (TOO_MANY_OPEN_ORDERS) when the user already has this many open orders here. */
+  maxOpenOrders?: number;
   traceparent?: string;
   /** How long to wait for the engine's answer. Default 5000 ms. */
   timeoutMs?: number;
@@ -50,6 +52,8 @@ export interface SubmitResult {
    */
   reply?: CommandReply;
   timedOut: boolean;
+  /** PLACE only: when the order was recorded. */
+  createdAt?: Date;
 }
 
 export type IntakeErrorCode =
@@ -58,6 +62,7 @@ export type IntakeErrorCode =
   | 'INVALID_ORDER'
   | 'INSUFFICIENT_FUNDS'
   | 'DUPLICATE_CLIENT_ORDER_ID'
+  | 'TOO_MANY_OPEN_ORDERS'
   | 'UNKNOWN_ORDER';
 
 export class IntakeError extends Error {
@@ -162,6 +167,79 @@ function holdOf(input: SubmitOrderInput, c: Checked): bigint {
   return hold;
 }
 
+/**
+ * Intake of a new order as ONE SQL statement (one round trip, one implicit transaction):
+ * the user and market checks, the open-order limit, the conditional hold on the balance,
+ * the order row, its HOLD journal and the EngineCommand. Data-modifying CTEs see one
+ * snapshot; each insert only happens when the step before it produced a row, so a refusal
+ * changes nothing. Returns what to tell the caller when nothing was inserted.
+ */
+const PLACE_SQL = `
+WITH u AS (
+  SELECT "accountNo" FROM "User" WHERE id = $1::uuid AND NOT "isSystem"
+), m AS (
+  SELECT status::text AS status FROM "Market" WHERE symbol = $2
+), n AS (
+  SELECT count(*)::int AS open FROM "Order"
+   WHERE $18::int IS NOT NULL AND "userId" = $1::uuid AND "marketSymbol" = $2
+     AND status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')
+), ok AS (
+  SELECT u."accountNo" FROM u, m, n
+   WHERE m.status = 'TRADING' AND ($18::int IS NULL OR n.open < $18::int)
+), bal AS (
+  UPDATE "Balance" SET available = available - $15::numeric, locked = locked + $15::numeric,
+         "updatedAt" = now()
+   WHERE $15::numeric > 0 AND "userId" = $1::uuid AND "assetCode" = $14
+     AND available >= $15::numeric AND EXISTS (SELECT 1 FROM ok)
+  RETURNING available::text AS available, locked::text AS locked
+), o AS (
+  INSERT INTO "Order" ("userId", "marketSymbol", "clientOrderId", side, type, "timeInForce",
+                       "postOnly", "selfTradePrevention", price, "stopPrice", quantity,
+                       "quoteQuantity", "displayQuantity", "holdAsset", "holdRemaining", "updatedAt")
+  SELECT $1::uuid, $2, $3, $4::"OrderSide", $5::"OrderType", $6::"TimeInForce", $7::boolean,
+         $8::"SelfTradePrevention", $9::numeric, $10::numeric, $11::numeric, $12::numeric,
+         $13::numeric, $14, $15::numeric, now()
+    FROM ok WHERE $15::numeric = 0 OR EXISTS (SELECT 1 FROM bal)
+  RETURNING id, "createdAt"
+), journal AS (
+  INSERT INTO "LedgerEntry" ("journalId", "userId", "assetCode", bucket, type, amount, reference)
+  SELECT $19::uuid, $1::uuid, $14, x.bucket::"LedgerBucket", 'HOLD', x.amount, 'order:' || o.id
+    FROM o, (VALUES ('AVAILABLE', -$15::numeric), ('LOCKED', $15::numeric)) AS x(bucket, amount)
+   WHERE $15::numeric > 0
+), cmd AS (
+  INSERT INTO "EngineCommand" ("marketSymbol", kind, "orderId", "userId", payload, traceparent)
+  SELECT $2, 'PLACE', o.id, $1::uuid,
+         $16::jsonb || jsonb_build_object('orderId', o.id::text, 'accountNo', ok."accountNo"), $17
+    FROM o, ok
+  RETURNING id
+)
+SELECT (SELECT "accountNo" FROM u) AS "accountNo", (SELECT status FROM m) AS "marketStatus",
+       (SELECT open FROM n) AS open, o.id::text AS "orderId", o."createdAt",
+       cmd.id::text AS "commandId", (SELECT available FROM bal) AS available,
+       (SELECT locked FROM bal) AS locked
+  FROM (SELECT 1) AS one LEFT JOIN o ON true LEFT JOIN cmd ON true`;
+
+interface PlaceRow {
+  accountNo: number | null;
+  marketStatus: string | null;
+  open: number | null;
+  orderId: string | null;
+  createdAt: Date | null;
+  commandId: string | null;
+  available: string | null;
+  locked: string | null;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; meta?: { code?: unknown }; message?: unknown };
+  return (
+    e.code === 'P2002' ||
+    e.code === '23505' ||
+    e.meta?.code === '23505' ||
+    (typeof e.message === 'string' && /23505|unique constraint/i.test(e.message))
+  );
+}
+
 /** Record the order with its hold and queue it for the engine; await the engine's answer. */
 export async function submitOrder(
   db: Db,
@@ -171,84 +249,94 @@ export async function submitOrder(
   const m = await market(db, input.marketSymbol);
   const type = input.type ?? 'LIMIT';
   const c = check(input, m, type);
+  const hold = holdOf(input, c);
   const holdAsset = input.side === 'BUY' ? m.quoteAsset : m.baseAsset;
   const timeInForce: TimeInForce = LIMIT_TYPES.has(type) ? (input.timeInForce ?? 'GTC') : 'IOC';
   const stp = input.selfTradePrevention ?? 'EXPIRE_TAKER';
+  const postOnly = input.postOnly ?? false;
+  const opt = (v: bigint | undefined) => (v === undefined ? null : fromAtoms(v));
 
-  const message = await db.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({
-      where: { id: input.userId },
-      select: { accountNo: true, isSystem: true },
-    });
-    if (!user || user.isSystem) throw new IntakeError('INVALID_ORDER', 'unknown user');
-    const hold = holdOf(input, c);
-    let order: { id: bigint };
-    try {
-      order = await tx.order.create({
-        data: {
-          userId: input.userId,
-          marketSymbol: m.symbol,
-          clientOrderId: input.clientOrderId ?? null,
-          side: input.side,
-          type,
-          timeInForce,
-          postOnly: input.postOnly ?? false,
-          selfTradePrevention: stp,
-          price: c.price === undefined ? null : fromAtoms(c.price),
-          stopPrice: c.stopPrice === undefined ? null : fromAtoms(c.stopPrice),
-          quantity: c.quantity === undefined ? null : fromAtoms(c.quantity),
-          quoteQuantity: c.quoteQuantity === undefined ? null : fromAtoms(c.quoteQuantity),
-          displayQuantity: c.displayQuantity === undefined ? null : fromAtoms(c.displayQuantity),
-          holdAsset,
-          holdRemaining: fromAtoms(hold),
-        },
-        select: { id: true },
-      });
-    } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') {
-        throw new IntakeError('DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId already used');
-      }
-      throw error;
-    }
-    // A market BUY by quantity into an empty book holds nothing (it can only expire).
-    const balance =
-      hold === 0n
-        ? null
-        : await holdFunds(tx, {
-            userId: input.userId,
-            asset: holdAsset,
-            amount: hold,
-            orderId: order.id,
-          });
-    const body: PlaceCommand = {
-      kind: 'PLACE',
-      orderId: String(order.id),
-      userId: input.userId,
-      accountNo: user.accountNo,
-      side: input.side,
+  // The command without its ids (the statement adds orderId and accountNo).
+  const payload: Omit<PlaceCommand, 'orderId' | 'accountNo'> = {
+    kind: 'PLACE',
+    userId: input.userId,
+    side: input.side,
+    type,
+    timeInForce,
+    postOnly,
+    selfTradePrevention: stp,
+    hold: fromAtoms(hold),
+  };
+  if (c.price !== undefined) payload.price = fromAtoms(c.price);
+  if (c.stopPrice !== undefined) payload.stopPrice = fromAtoms(c.stopPrice);
+  if (c.quantity !== undefined) payload.quantity = fromAtoms(c.quantity);
+  if (c.quoteQuantity !== undefined) payload.quoteQuantity = fromAtoms(c.quoteQuantity);
+  if (c.displayQuantity !== undefined) payload.displayQuantity = fromAtoms(c.displayQuantity);
+
+  let row: PlaceRow;
+  try {
+    [row] = (await db.$queryRawUnsafe<PlaceRow[]>(
+      PLACE_SQL,
+      input.userId,
+      m.symbol,
+      input.clientOrderId ?? null,
+      input.side,
       type,
       timeInForce,
-      postOnly: input.postOnly ?? false,
-      selfTradePrevention: stp,
-      hold: fromAtoms(hold),
-    };
-    if (c.price !== undefined) body.price = fromAtoms(c.price);
-    if (c.stopPrice !== undefined) body.stopPrice = fromAtoms(c.stopPrice);
-    if (c.quantity !== undefined) body.quantity = fromAtoms(c.quantity);
-    if (c.quoteQuantity !== undefined) body.quoteQuantity = fromAtoms(c.quoteQuantity);
-    if (c.displayQuantity !== undefined) body.displayQuantity = fromAtoms(c.displayQuantity);
-    const msg = await queueCommand(tx, {
-      marketSymbol: m.symbol,
-      kind: 'PLACE',
-      orderId: order.id,
+      postOnly,
+      stp,
+      opt(c.price),
+      opt(c.stopPrice),
+      opt(c.quantity),
+      opt(c.quoteQuantity),
+      opt(c.displayQuantity),
+      holdAsset,
+      fromAtoms(hold),
+      JSON.stringify(payload),
+      input.traceparent ?? null,
+      input.maxOpenOrders ?? null,
+      randomUUID(),
+    )) as [PlaceRow];
+  } catch (error) {
+    if (input.clientOrderId !== undefined && isUniqueViolation(error)) {
+      throw new IntakeError('DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId already used');
+    }
+    throw error;
+  }
+  if (row.orderId === null || row.commandId === null || row.accountNo === null) {
+    if (row.accountNo === null) throw new IntakeError('INVALID_ORDER', 'unknown user');
+    if (row.marketStatus === null) {
+      throw new IntakeError('UNKNOWN_MARKET', `unknown market ${input.marketSymbol}`);
+    }
+    if (row.marketStatus !== 'TRADING') {
+      throw new IntakeError('MARKET_HALTED', `Market ${m.symbol} is halted.`);
+    }
+    if (input.maxOpenOrders !== undefined && (row.open ?? 0) >= input.maxOpenOrders) {
+      throw new IntakeError(
+        'TOO_MANY_OPEN_ORDERS',
+        `At most ${input.maxOpenOrders} open orders per market.`,
+      );
+    }
+    throw new IntakeError('INSUFFICIENT_FUNDS', `not enough ${holdAsset} available`);
+  }
+  if (row.available !== null && row.locked !== null) {
+    await publishBalance(bus, {
       userId: input.userId,
-      body,
-      traceparent: input.traceparent,
+      asset: holdAsset,
+      available: fromAtoms(toAtoms(row.available)),
+      locked: fromAtoms(toAtoms(row.locked)),
     });
-    return { msg, balance };
-  });
-  if (message.balance) await publishBalance(bus, message.balance);
-  return send(db, bus, message.msg, input);
+  }
+  const body: PlaceCommand = { ...payload, orderId: row.orderId, accountNo: row.accountNo };
+  const msg: EngineCommandMessage = {
+    commandId: row.commandId,
+    marketSymbol: m.symbol,
+    body,
+  };
+  if (input.traceparent) msg.traceparent = input.traceparent;
+  const result = await send(db, bus, msg, input);
+  result.createdAt = row.createdAt ?? new Date();
+  return result;
 }
 
 export interface CancelOrderInput {

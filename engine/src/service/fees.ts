@@ -1,6 +1,7 @@
 // Maker/taker rates by volume tier: a user's 30-day quote volume selects a FeeTier whose
-// multipliers scale the market's base rates. Volumes are cached for a minute; a tier change
-// mid-minute applies from the next refresh.
+// multipliers scale the market's base rates. Volumes are cached for a minute and refreshed
+// when the user next sends a command (a resting maker keeps its tier until then): settlement
+// never waits for the database in the middle of a batch.
 import type { Db } from '@flowex/db';
 import { ONE, toAtoms } from './units.ts';
 

@@ -182,7 +182,12 @@ export class MarketRunner {
         this.settleWaiters(id, await this.replyFromDb(msg));
         return reply;
       }
+      // Queued by a sweep, or even committed, while we looked: never run a command twice.
       if (this.known.has(id)) return reply;
+      if (this.recent.has(id)) {
+        this.settleWaiters(id, await this.replyFromDb(msg));
+        return reply;
+      }
     }
     this.enqueue(msg);
     return reply;
@@ -209,6 +214,7 @@ export class MarketRunner {
       include: { user: { select: { accountNo: true } } },
       orderBy: [{ engineSeq: 'asc' }, { id: 'asc' }],
     });
+    await this.o.fees.ensure(rows.map((r) => r.userId)); // resting makers' fee tiers
     const lastTrade = await db.trade.findFirst({
       where: { marketSymbol: this.symbol },
       orderBy: { engineSeq: 'desc' },
@@ -346,15 +352,21 @@ export class MarketRunner {
         body: r.payload as unknown as EngineCommandMessage['body'],
       };
       if (r.traceparent) msg.traceparent = r.traceparent;
-      this.enqueue(msg);
+      this.enqueue(msg, false);
     }
+    this.kick();
   }
 
-  private enqueue(msg: EngineCommandMessage) {
+  /** `kick: false` while queueing a backlog: it then goes into full batches, not one by one. */
+  private enqueue(msg: EngineCommandMessage, kick = true) {
     this.known.add(msg.commandId);
     this.queue.push(msg);
+    if (kick) this.kick();
+  }
+
+  private kick() {
     this.o.metrics.queueDepth.set({ market: this.symbol }, this.queue.length);
-    if (!this.draining) this.draining = this.drain();
+    if (!this.draining && this.queue.length > 0) this.draining = this.drain();
   }
 
   /**
@@ -468,18 +480,12 @@ export class MarketRunner {
   /** Run a batch on the core and fold its events into what to commit. */
   private async prepare(items: EngineCommandMessage[]): Promise<Prepared> {
     const prevSeq = this.preparedSeq;
-    const executed = items.map((msg) => this.run(msg));
+    // Fee tiers of everyone who may trade: the commands' users (makers were ensured when
+    // they placed, or at recovery). Awaited before running: the fold must not wait mid-batch.
+    await this.o.fees.ensure(items.map((m) => m.body.userId));
+    const prepared = this.fold(items, prevSeq);
     this.preparedSeq = this.engine.seq;
-    const users = new Set<string>();
-    for (const x of executed) {
-      for (const ev of x.events) {
-        if (ev.type !== 'TRADE') continue;
-        users.add(this.orders.get(ev.makerOrderId)!.userId);
-        users.add(this.orders.get(ev.takerOrderId)!.userId);
-      }
-    }
-    await this.o.fees.ensure(users);
-    return this.fold(executed, prevSeq);
+    return prepared;
   }
 
   /** One transaction, then (only then) state, publication and replies. */
@@ -642,8 +648,14 @@ export class MarketRunner {
     }
   }
 
-  /** Events of a batch → rows to commit, replies, and what to publish afterwards. */
-  private fold(executed: Executed[], prevSeq: number) {
+  /**
+   * Run a batch's commands on the core and fold each one's events into the rows to commit,
+   * the replies and what to publish afterwards. Each command is folded right after it ran:
+   * the order states (holds, fills, price, quantity) a command sees are exactly those its
+   * predecessors left, as in the core. (Running the whole batch first and folding after let
+   * an amend's extra hold be "released" as excess by an earlier command's fold.)
+   */
+  private fold(items: EngineCommandMessage[], prevSeq: number) {
     const { market, fees, feeAccountId } = this.o;
     const u = market.units;
     const sym = market.symbol;
@@ -671,7 +683,7 @@ export class MarketRunner {
     // caused it. The fee account gets one row per asset per batch, and users one
     // Transaction per asset per batch (their fills carry the per-trade detail).
     const journalId = randomUUID();
-    const batchRef = `batch:${sym}:${prevSeq + 1}-${executed.at(-1)?.seqAfter ?? prevSeq}`;
+    let batchRef = ''; // known once the batch ran: filled in below
     const feeTotals = new Map<string, bigint>();
     const txs = new Map<string, TransactionRow>();
     const credit = (userId: string, asset: string, amount: bigint, fee: bigint) => {
@@ -734,7 +746,8 @@ export class MarketRunner {
       o.holdRemaining -= amount;
     };
 
-    for (const x of executed) {
+    for (const item of items) {
+      const x = this.run(item);
       const fills: FillView[] = [];
       const own = x.order;
       const local = new Set<OrderState>();
@@ -972,7 +985,7 @@ export class MarketRunner {
         seq: String(x.seqAfter),
       };
       if (outcome === 'rejected' && rejectReason) reply.reason = rejectReason;
-      if (subject) reply.order = view(subject, sym);
+      if (subject) reply.order = view(subject, sym, touched.has(subject) ? now : undefined);
       if (body.kind === 'CANCEL_ALL') {
         reply.cancelledOrderIds = [...local]
           .filter((o) => o.status === 'CANCELED')
@@ -981,6 +994,8 @@ export class MarketRunner {
       replies.push(reply);
     }
 
+    batchRef = `batch:${sym}:${prevSeq + 1}-${this.engine.seq}`;
+    for (const t of txs.values()) t.reference = batchRef;
     for (const [asset, fee] of feeTotals) {
       ledger.push({
         journalId,
@@ -993,7 +1008,7 @@ export class MarketRunner {
       });
       move(feeAccountId, asset, fee, 0n);
     }
-    const lastSeq = executed.at(-1)?.seqAfter ?? prevSeq;
+    const lastSeq = this.engine.seq;
     const orders: OrderRow[] = [...touched].map((o) => ({
       id: BigInt(o.id),
       status: o.status,
@@ -1009,13 +1024,14 @@ export class MarketRunner {
       marketSymbol: sym,
       prevSeq,
       lastSeq,
-      commandIds: executed.map((x) => BigInt(x.msg.commandId)),
+      commandIds: items.map((m) => BigInt(m.commandId)),
       orders,
       trades,
       ledger,
       balances: [...balances.values()].filter((b) => b.available !== 0n || b.locked !== 0n),
       transactions: [...txs.values()].filter((t) => t.amount !== 0n || t.fee !== 0n),
       candles: candleDeltas(ticks),
+      at: now,
     };
     return { batch, replies, touched, ticks, book: [...book.values()] };
   }
@@ -1060,7 +1076,9 @@ export class MarketRunner {
       } satisfies BookDeltaEvent),
     );
     this.committedBook.apply(book, batch.lastSeq); // same step as the delta's publication
-    for (const o of touched) out.push(bus.publish(channels.orders(o.userId), view(o, sym)));
+    for (const o of touched) {
+      out.push(bus.publish(channels.orders(o.userId), view(o, sym, batch.at)));
+    }
     for (const { assetCode, ...b } of result.balances) {
       const event: BalanceEvent = { ...b, asset: assetCode };
       out.push(bus.publish(channels.balances(b.userId), event));
@@ -1126,7 +1144,8 @@ function isStopType(t: OrderTypeName) {
   return t !== 'LIMIT' && t !== 'MARKET';
 }
 
-function view(o: OrderState, marketSymbol: string): OrderStateView {
+/** `at`: when the batch that last changed the order committed it (its updatedAt). */
+function view(o: OrderState, marketSymbol: string, at?: Date): OrderStateView {
   const v: OrderStateView = {
     id: String(o.id),
     userId: o.userId,
@@ -1138,6 +1157,8 @@ function view(o: OrderState, marketSymbol: string): OrderStateView {
     holdRemaining: fromAtoms(o.holdRemaining),
   };
   if (o.rejectReason) v.rejectReason = o.rejectReason;
+  if (o.engineSeq !== null) v.engineSeq = String(o.engineSeq);
+  if (at) v.updatedAt = at.toISOString();
   return v;
 }
 

@@ -83,6 +83,8 @@ export interface Batch {
   balances: BalanceDelta[];
   transactions: TransactionRow[];
   candles: CandleDelta[];
+  /** When the batch was folded: the orders' updatedAt (what the replies say). */
+  at: Date;
 }
 
 export interface BalanceView {
@@ -180,7 +182,7 @@ export async function applyBatch(target: Db | Settler, batch: Batch): Promise<Ba
                   "holdRemaining" = x.hold, "engineSeq" = COALESCE(x.seq, o."engineSeq"),
                   "rejectReason" = COALESCE(x.reason, o."rejectReason"),
                   price = COALESCE(x.price, o.price), quantity = COALESCE(x.qty, o.quantity),
-                  "updatedAt" = now()
+                  "updatedAt" = $10::timestamp(3)
              FROM unnest($1::bigint[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[],
                          $6::bigint[], $7::text[], $8::numeric[], $9::numeric[])
                   AS x(id, status, fq, fqq, hold, seq, reason, price, qty)
@@ -194,6 +196,7 @@ export async function applyBatch(target: Db | Settler, batch: Batch): Promise<Ba
         o.map((r) => r.rejectReason),
         o.map((r) => (r.price === null ? null : fromAtoms(r.price))),
         o.map((r) => (r.quantity === null ? null : fromAtoms(r.quantity))),
+        batch.at.toISOString(),
       );
     }
 

@@ -322,6 +322,45 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     expect(await ledgerViolations(t.db)).toEqual([]);
   });
 
+  it('an amend in the same batch as a fill of its order keeps exactly what the rest needs', async () => {
+    // Both commands are accepted while the engine is down, so they settle in one batch:
+    // the fill first (bob takes 0.02 of alice's 0.05), then alice grows her order to 0.09.
+    const sell = await submitOrder(t.db, bus, {
+      userId: alice.id,
+      marketSymbol: M,
+      side: 'SELL',
+      price: '31000',
+      quantity: '0.05',
+    });
+    expect(sell.order.status).toBe('NEW');
+    await engine.stop();
+    const buy = await submitOrder(t.db, bus, {
+      userId: bob.id,
+      marketSymbol: M,
+      side: 'BUY',
+      price: '31000',
+      quantity: '0.02',
+      timeoutMs: 50,
+    });
+    const amend = await amendOrder(t.db, bus, {
+      userId: alice.id,
+      orderId: sell.order.id,
+      quantity: '0.09',
+      timeoutMs: 50,
+    });
+    expect([buy.timedOut, amend.timedOut]).toEqual([true, true]);
+    engine = await start();
+    await expect
+      .poll(() => t.db.engineCommand.count({ where: { processedSeq: null } }), { timeout: 10_000 })
+      .toBe(0);
+    const row = await t.db.order.findUniqueOrThrow({ where: { id: BigInt(sell.order.id) } });
+    // 0.09 - 0.02 filled = 0.07 still to sell, all of it held.
+    expect([row.quantity?.toFixed(), row.filledQuantity.toFixed()]).toEqual(['0.09', '0.02']);
+    expect(row.holdRemaining.toFixed()).toBe('0.07');
+    await cancelOrder(t.db, bus, { userId: alice.id, orderId: sell.order.id });
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+
   it('rebuilds the same book after a restart, and processes commands accepted meanwhile', async () => {
     const place = (
       userId: string,

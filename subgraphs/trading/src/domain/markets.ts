@@ -4,6 +4,7 @@ import { DomainError, ErrorCode } from '@flowex/schema';
 import type { Identity } from '@flowex/server';
 import { recordAudit } from '../data/audit.ts';
 import { findAsset, findMarket, insertMarket, updateMarketStatus } from '../data/reference.ts';
+import { forgetMarket } from './hot-cache.ts';
 import { normaliseCode } from './reference.ts';
 
 export interface CreateMarketInput {
@@ -103,6 +104,7 @@ export async function setMarketStatus(
   const market = await findMarket(db, symbol);
   if (!market) throw new DomainError(ErrorCode.NOT_FOUND, `Unknown market ${symbol}.`);
   if (market.status === status) return market;
+  forgetMarket(db, symbol);
   return db.$transaction(async (tx) => {
     const updated = await updateMarketStatus(tx, symbol, status);
     await recordAudit(tx, {

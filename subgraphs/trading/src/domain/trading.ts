@@ -3,7 +3,7 @@
 // fail), then the engine's intake records order + hold + command in one transaction and
 // answers after matching. What the engine decided is an order state, not an error.
 import { type Bus, channels, iterate } from '@flowex/bus';
-import type { Db, Prisma } from '@flowex/db';
+import { type Db, Prisma } from '@flowex/db';
 import {
   IntakeError,
   amendOrder as intakeAmend,
@@ -17,11 +17,13 @@ import { DomainError, ErrorCode } from '@flowex/schema';
 import type { Identity } from '@flowex/server';
 import { findUserOrder, lastPrices, OPEN_STATUSES, type OrderRow } from '../data/orders.ts';
 import { findMarket, type MarketRow } from '../data/reference.ts';
+import { cachedLastPrice, cachedMarket, forgetMarket } from './hot-cache.ts';
 import {
   checkPriceBand,
   type MarketRules,
   type PlaceOrderInput,
   requiredHold,
+  type ValidatedOrder,
   validateOrderInput,
 } from './orders/validate.ts';
 import { parseOrderId } from './orders.ts';
@@ -46,6 +48,8 @@ export function engineError(error: unknown): never {
       throw new DomainError(ErrorCode.MARKET_HALTED, message);
     case 'INSUFFICIENT_FUNDS':
       throw new DomainError(ErrorCode.INSUFFICIENT_FUNDS, `Insufficient funds: ${message}.`);
+    case 'TOO_MANY_OPEN_ORDERS':
+      throw new DomainError(ErrorCode.TOO_MANY_OPEN_ORDERS, message);
     case 'INVALID_ORDER':
     case 'DUPLICATE_CLIENT_ORDER_ID':
       throw new DomainError(ErrorCode.BAD_USER_INPUT, message);
@@ -130,20 +134,12 @@ export async function placeOrder(
     });
     if (first) return first; // idempotent: the same key returns the first order
   }
-  const market = await marketOrThrow(db, input.market);
+  const market = await cachedMarket(db, normaliseCode(input.market));
+  if (!market) throw new DomainError(ErrorCode.NOT_FOUND, `No market ${input.market}.`);
   const rules = rulesOf(market);
   const order = validateOrderInput(input, rules);
-  const last = (await lastPrices(db, [market.symbol])).get(market.symbol) ?? null;
+  const last = await cachedLastPrice(db, market.symbol);
   checkPriceBand(order, rules, last);
-  const open = await db.order.count({
-    where: { userId, marketSymbol: market.symbol, status: { in: OPEN_STATUSES } },
-  });
-  if (open >= market.maxOpenOrdersPerUser) {
-    throw new DomainError(
-      ErrorCode.TOO_MANY_OPEN_ORDERS,
-      `At most ${market.maxOpenOrdersPerUser} open orders per market.`,
-    );
-  }
   const marketLikeBuy = order.side === 'BUY' && !order.price && !order.quoteQuantity;
   const hold = marketLikeBuy
     ? requiredHold(order, rules, {
@@ -162,6 +158,7 @@ export async function placeOrder(
       timeInForce: order.timeInForce,
       postOnly: order.postOnly,
       selfTradePrevention: order.selfTradePrevention,
+      maxOpenOrders: market.maxOpenOrdersPerUser,
       ...defined({
         price: fixed(order.price),
         stopPrice: fixed(order.stopPrice),
@@ -180,9 +177,53 @@ export async function placeOrder(
       });
       if (first) return first;
     }
+    if (error instanceof IntakeError && error.code === 'MARKET_HALTED') {
+      forgetMarket(db, market.symbol);
+    }
     engineError(error);
   }
-  return reread(db, userId, result.order.id);
+  const holdAsset = order.side === 'BUY' ? market.quoteAssetCode : market.baseAssetCode;
+  const placed = placedRow(result, { userId, market: market.symbol, holdAsset, order });
+  return placed ?? reread(db, userId, result.order.id);
+}
+
+/**
+ * The placed order as stored, from what was submitted and the engine's post-commit answer
+ * (no re-read). Undefined when the answer did not come in time: then the database tells.
+ */
+function placedRow(
+  result: SubmitResult,
+  placed: { userId: string; market: string; holdAsset: string; order: ValidatedOrder },
+): OrderRow | undefined {
+  const view = result.reply?.order;
+  if (!view?.updatedAt || !result.createdAt) return undefined;
+  const { order } = placed;
+  const dec = (v: string) => new Prisma.Decimal(v);
+  return {
+    id: BigInt(view.id),
+    userId: placed.userId,
+    marketSymbol: placed.market,
+    clientOrderId: order.clientOrderId ?? null,
+    side: order.side,
+    type: order.type,
+    timeInForce: order.timeInForce,
+    postOnly: order.postOnly,
+    selfTradePrevention: order.selfTradePrevention,
+    status: view.status,
+    price: order.price ?? null,
+    stopPrice: order.stopPrice ?? null,
+    quantity: order.quantity ?? null,
+    quoteQuantity: order.quoteQuantity ?? null,
+    displayQuantity: order.displayQuantity ?? null,
+    filledQuantity: dec(view.filledQuantity),
+    filledQuoteQuantity: dec(view.filledQuoteQuantity),
+    rejectReason: view.rejectReason ?? null,
+    holdAsset: placed.holdAsset,
+    holdRemaining: dec(view.holdRemaining),
+    engineSeq: view.engineSeq === undefined ? null : BigInt(view.engineSeq),
+    createdAt: result.createdAt,
+    updatedAt: new Date(view.updatedAt),
+  };
 }
 
 function defined<T extends Record<string, unknown>>(o: T) {
