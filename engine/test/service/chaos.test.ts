@@ -80,11 +80,7 @@ describe('engine processes under SIGKILL (Redis mode)', () => {
     if (prefix) await dropRedisKeys(REDIS_URL, prefix);
   });
 
-  // Known open bug (issue "Engine service"): about one run in five under full CI load, an
-  // open BUY order's holdRemaining ends below price × remaining after the kills (seen:
-  // 2.5 held where 600 was due). Retried so CI stays usable; every failure is a real bug.
   it('loses no acknowledged order, applies no trade twice, keeps the ledger balanced', {
-    retry: 2,
     timeout: 60_000,
   }, async () => {
     const users = await Promise.all(
