@@ -20,6 +20,9 @@ export interface PlaceCommand {
   selfTradePrevention: SelfTradePrevention;
   /** Funds held at intake (quote for BUY, base for SELL), decimal. */
   hold: string;
+  clientOrderId?: string;
+  /** The order row's createdAt (ISO), so that order views need no database read. */
+  createdAt?: string;
 }
 
 export interface CancelCommand {
@@ -96,6 +99,25 @@ export interface OrderStateView {
   engineSeq?: string;
   /** The committed row's updatedAt (absent when this answer did not change the order). */
   updatedAt?: string;
+  /** The rest of the order as stored (absent for orders placed before views carried it). */
+  details?: OrderDetails;
+}
+
+/** What an order view needs besides its state: enough to answer without a database read. */
+export interface OrderDetails {
+  clientOrderId: string | null;
+  type: OrderType;
+  timeInForce: TimeInForce;
+  postOnly: boolean;
+  selfTradePrevention: SelfTradePrevention;
+  /** Price and quantity change on amend; the others never change. */
+  price: string | null;
+  quantity: string | null;
+  stopPrice: string | null;
+  quoteQuantity: string | null;
+  displayQuantity: string | null;
+  holdAsset: string;
+  createdAt: string;
 }
 
 /** The engine's answer to a command, sent after its batch is committed. */

@@ -63,6 +63,7 @@ export type IntakeErrorCode =
   | 'INSUFFICIENT_FUNDS'
   | 'DUPLICATE_CLIENT_ORDER_ID'
   | 'TOO_MANY_OPEN_ORDERS'
+  | 'ORDER_CLOSED'
   | 'UNKNOWN_ORDER';
 
 export class IntakeError extends Error {
@@ -70,6 +71,8 @@ export class IntakeError extends Error {
   constructor(
     readonly code: IntakeErrorCode,
     message: string,
+    /** ORDER_CLOSED: the order's final status. */
+    readonly status?: string,
   ) {
     super(message);
   }
@@ -209,7 +212,8 @@ WITH u AS (
 ), cmd AS (
   INSERT INTO "EngineCommand" ("marketSymbol", kind, "orderId", "userId", payload, traceparent)
   SELECT $2, 'PLACE', o.id, $1::uuid,
-         $16::jsonb || jsonb_build_object('orderId', o.id::text, 'accountNo', ok."accountNo"), $17
+         $16::jsonb || jsonb_build_object('orderId', o.id::text, 'accountNo', ok."accountNo",
+           'createdAt', to_char(o."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), $17
     FROM o, ok
   RETURNING id
 )
@@ -256,7 +260,7 @@ export async function submitOrder(
   const postOnly = input.postOnly ?? false;
   const opt = (v: bigint | undefined) => (v === undefined ? null : fromAtoms(v));
 
-  // The command without its ids (the statement adds orderId and accountNo).
+  // The command without what the statement adds (orderId, accountNo, createdAt).
   const payload: Omit<PlaceCommand, 'orderId' | 'accountNo'> = {
     kind: 'PLACE',
     userId: input.userId,
@@ -272,6 +276,7 @@ export async function submitOrder(
   if (c.quantity !== undefined) payload.quantity = fromAtoms(c.quantity);
   if (c.quoteQuantity !== undefined) payload.quoteQuantity = fromAtoms(c.quoteQuantity);
   if (c.displayQuantity !== undefined) payload.displayQuantity = fromAtoms(c.displayQuantity);
+  if (input.clientOrderId !== undefined) payload.clientOrderId = input.clientOrderId;
 
   let row: PlaceRow;
   try {
@@ -327,7 +332,13 @@ export async function submitOrder(
       locked: fromAtoms(toAtoms(row.locked)),
     });
   }
-  const body: PlaceCommand = { ...payload, orderId: row.orderId, accountNo: row.accountNo };
+  const createdAt = row.createdAt ?? new Date();
+  const body: PlaceCommand = {
+    ...payload,
+    orderId: row.orderId,
+    accountNo: row.accountNo,
+    createdAt: createdAt.toISOString(),
+  };
   const msg: EngineCommandMessage = {
     commandId: row.commandId,
     marketSymbol: m.symbol,
@@ -335,7 +346,7 @@ export async function submitOrder(
   };
   if (input.traceparent) msg.traceparent = input.traceparent;
   const result = await send(db, bus, msg, input);
-  result.createdAt = row.createdAt ?? new Date();
+  result.createdAt = createdAt;
   return result;
 }
 
@@ -346,37 +357,62 @@ export interface CancelOrderInput {
   timeoutMs?: number;
 }
 
+/**
+ * A cancel in one statement: the caller's order (never another user's), refused when it is
+ * already closed, and the EngineCommand queued only when it is open.
+ */
+const CANCEL_SQL = `
+WITH o AS (
+  SELECT o.id, o.status::text AS status, o."marketSymbol", u."accountNo"
+    FROM "Order" o JOIN "User" u ON u.id = o."userId"
+   WHERE o.id = $1::bigint AND o."userId" = $2::uuid
+), cmd AS (
+  INSERT INTO "EngineCommand" ("marketSymbol", kind, "orderId", "userId", payload, traceparent)
+  SELECT o."marketSymbol", 'CANCEL', o.id, $2::uuid,
+         jsonb_build_object('kind', 'CANCEL', 'orderId', o.id::text, 'userId', $2::text,
+                            'accountNo', o."accountNo"), $3
+    FROM o WHERE o.status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')
+  RETURNING id
+)
+SELECT o.status, o."marketSymbol", o."accountNo", cmd.id::text AS "commandId"
+  FROM (SELECT 1) AS one LEFT JOIN o ON true LEFT JOIN cmd ON true`;
+
 /** Queue a cancel (durably) and await the engine's answer. */
 export async function cancelOrder(
   db: Db,
   bus: Bus,
   input: CancelOrderInput,
 ): Promise<SubmitResult> {
-  const message = await db.$transaction(async (tx) => {
-    const order = await tx.order.findUnique({
-      where: { id: BigInt(input.orderId) },
-      select: { userId: true, marketSymbol: true, user: { select: { accountNo: true } } },
-    });
-    if (!order || order.userId !== input.userId) {
-      throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
-    }
-    const body: CancelCommand = {
-      kind: 'CANCEL',
-      orderId: input.orderId,
-      userId: input.userId,
-      accountNo: order.user.accountNo,
-    };
-    const msg = await queueCommand(tx, {
-      marketSymbol: order.marketSymbol,
-      kind: 'CANCEL',
-      orderId: BigInt(input.orderId),
-      userId: input.userId,
-      body,
-      traceparent: input.traceparent,
-    });
-    return msg;
-  });
-  return send(db, bus, message, input);
+  if (!/^[1-9]\d{0,18}$/.test(input.orderId)) {
+    throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
+  }
+  const [row] = await db.$queryRawUnsafe<
+    {
+      status: string | null;
+      marketSymbol: string | null;
+      accountNo: number | null;
+      commandId: string | null;
+    }[]
+  >(CANCEL_SQL, input.orderId, input.userId, input.traceparent ?? null);
+  if (!row?.status || !row.marketSymbol || row.accountNo === null) {
+    throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
+  }
+  if (!row.commandId) {
+    throw new IntakeError('ORDER_CLOSED', `order ${input.orderId} is ${row.status}`, row.status);
+  }
+  const body: CancelCommand = {
+    kind: 'CANCEL',
+    orderId: input.orderId,
+    userId: input.userId,
+    accountNo: row.accountNo,
+  };
+  const msg: EngineCommandMessage = {
+    commandId: row.commandId,
+    marketSymbol: row.marketSymbol,
+    body,
+  };
+  if (input.traceparent) msg.traceparent = input.traceparent;
+  return send(db, bus, msg, input);
 }
 
 async function send(

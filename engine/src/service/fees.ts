@@ -1,7 +1,6 @@
 // Maker/taker rates by volume tier: a user's 30-day quote volume selects a FeeTier whose
-// multipliers scale the market's base rates. Volumes are cached for a minute and refreshed
-// when the user next sends a command (a resting maker keeps its tier until then): settlement
-// never waits for the database in the middle of a batch.
+// multipliers scale the market's base rates. Volumes are cached for a minute; a tier change
+// mid-minute applies from the next refresh.
 import type { Db } from '@flowex/db';
 import { ONE, toAtoms } from './units.ts';
 
@@ -32,6 +31,16 @@ export class FeeSchedule {
       maker: toAtoms(t.makerRateMultiplier),
       taker: toAtoms(t.takerRateMultiplier),
     }));
+  }
+
+  /** Whether every one of these users has rates cached within the last minute. */
+  fresh(userIds: Iterable<string>): boolean {
+    const now = Date.now();
+    for (const u of userIds) {
+      const c = this.cache.get(u);
+      if (!c || now - c.at > this.ttlMs) return false;
+    }
+    return true;
   }
 
   /** Make sure the multipliers of these users are cached (one query for the missing ones). */

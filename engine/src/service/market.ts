@@ -24,6 +24,7 @@ import type {
   DbOrderStatus,
   EngineCommandMessage,
   FillView,
+  OrderDetails,
   OrderStateView,
   PlaceCommand,
 } from '../intake/protocol.ts';
@@ -65,6 +66,8 @@ export interface OrderState {
   rejectReason: string | null;
   /** Visible lots as last reported (iceberg refresh detection). */
   visible: number;
+  /** What never changes, for complete order views (absent for old commands). */
+  fixed?: Omit<OrderDetails, 'price' | 'quantity'>;
 }
 
 const TERMINAL = new Set<DbOrderStatus>(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
@@ -105,7 +108,7 @@ export interface MarketRunnerOptions {
 
 class LocalReject extends Error {}
 
-type Prepared = ReturnType<MarketRunner['fold']>;
+type Prepared = Awaited<ReturnType<MarketRunner['fold']>>;
 
 export class MarketRunner {
   readonly symbol: string;
@@ -214,7 +217,6 @@ export class MarketRunner {
       include: { user: { select: { accountNo: true } } },
       orderBy: [{ engineSeq: 'asc' }, { id: 'asc' }],
     });
-    await this.o.fees.ensure(rows.map((r) => r.userId)); // resting makers' fee tiers
     const lastTrade = await db.trade.findFirst({
       where: { marketSymbol: this.symbol },
       orderBy: { engineSeq: 'desc' },
@@ -255,6 +257,18 @@ export class MarketRunner {
         engineSeq: r.engineSeq === null ? null : Number(r.engineSeq),
         rejectReason: r.rejectReason,
         visible,
+        fixed: {
+          clientOrderId: r.clientOrderId,
+          type: r.type,
+          timeInForce: r.timeInForce,
+          postOnly: r.postOnly,
+          selfTradePrevention: r.selfTradePrevention,
+          stopPrice: r.stopPrice === null ? null : fromAtoms(toAtoms(r.stopPrice)),
+          quoteQuantity: r.quoteQuantity === null ? null : fromAtoms(toAtoms(r.quoteQuantity)),
+          displayQuantity: display === null ? null : fromAtoms(display),
+          holdAsset: r.holdAsset,
+          createdAt: r.createdAt.toISOString(),
+        },
       };
       this.orders.set(state.id, state);
       const rec: SnapshotOrder = [
@@ -480,10 +494,7 @@ export class MarketRunner {
   /** Run a batch on the core and fold its events into what to commit. */
   private async prepare(items: EngineCommandMessage[]): Promise<Prepared> {
     const prevSeq = this.preparedSeq;
-    // Fee tiers of everyone who may trade: the commands' users (makers were ensured when
-    // they placed, or at recovery). Awaited before running: the fold must not wait mid-batch.
-    await this.o.fees.ensure(items.map((m) => m.body.userId));
-    const prepared = this.fold(items, prevSeq);
+    const prepared = await this.fold(items, prevSeq);
     this.preparedSeq = this.engine.seq;
     return prepared;
   }
@@ -655,7 +666,7 @@ export class MarketRunner {
    * predecessors left, as in the core. (Running the whole batch first and folding after let
    * an amend's extra hold be "released" as excess by an earlier command's fold.)
    */
-  private fold(items: EngineCommandMessage[], prevSeq: number) {
+  private async fold(items: EngineCommandMessage[], prevSeq: number) {
     const { market, fees, feeAccountId } = this.o;
     const u = market.units;
     const sym = market.symbol;
@@ -748,6 +759,14 @@ export class MarketRunner {
 
     for (const item of items) {
       const x = this.run(item);
+      // Fee tiers of both sides as of this trade (cached a minute; loaded when missing).
+      const traders: string[] = [];
+      for (const ev of x.events) {
+        if (ev.type !== 'TRADE') continue;
+        traders.push(this.orders.get(ev.makerOrderId)!.userId);
+        traders.push(this.orders.get(ev.takerOrderId)!.userId);
+      }
+      if (traders.length > 0 && !fees.fresh(traders)) await fees.ensure(traders);
       const fills: FillView[] = [];
       const own = x.order;
       const local = new Set<OrderState>();
@@ -1159,11 +1178,19 @@ function view(o: OrderState, marketSymbol: string, at?: Date): OrderStateView {
   if (o.rejectReason) v.rejectReason = o.rejectReason;
   if (o.engineSeq !== null) v.engineSeq = String(o.engineSeq);
   if (at) v.updatedAt = at.toISOString();
+  if (o.fixed) {
+    v.details = {
+      ...o.fixed,
+      price: o.price === null ? null : fromAtoms(o.price),
+      quantity: o.quantity === null ? null : fromAtoms(o.quantity),
+    };
+  }
   return v;
 }
 
 function orderFromPlace(body: PlaceCommand, market: MarketInfo): OrderState {
-  return {
+  const holdAsset = body.side === 'BUY' ? market.quoteAsset : market.baseAsset;
+  const o: OrderState = {
     id: Number(body.orderId),
     userId: body.userId,
     accountNo: body.accountNo,
@@ -1172,7 +1199,7 @@ function orderFromPlace(body: PlaceCommand, market: MarketInfo): OrderState {
     price: body.price === undefined ? null : toAtoms(body.price),
     quantity: body.quantity === undefined ? null : toAtoms(body.quantity),
     display: body.displayQuantity === undefined ? null : toAtoms(body.displayQuantity),
-    holdAsset: body.side === 'BUY' ? market.quoteAsset : market.baseAsset,
+    holdAsset,
     holdRemaining: toAtoms(body.hold),
     filledQuantity: 0n,
     filledQuote: 0n,
@@ -1181,6 +1208,22 @@ function orderFromPlace(body: PlaceCommand, market: MarketInfo): OrderState {
     rejectReason: null,
     visible: 0,
   };
+  if (body.createdAt !== undefined) {
+    const norm = (v: string | undefined) => (v === undefined ? null : fromAtoms(toAtoms(v)));
+    o.fixed = {
+      clientOrderId: body.clientOrderId ?? null,
+      type: body.type,
+      timeInForce: body.timeInForce,
+      postOnly: body.postOnly,
+      selfTradePrevention: body.selfTradePrevention,
+      stopPrice: norm(body.stopPrice),
+      quoteQuantity: norm(body.quoteQuantity),
+      displayQuantity: norm(body.displayQuantity),
+      holdAsset,
+      createdAt: body.createdAt,
+    };
+  }
+  return o;
 }
 
 function toCore(body: PlaceCommand, market: MarketInfo): Command {

@@ -193,8 +193,15 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     expect(cancelled.order.status).toBe('CANCELED');
     expect(cancelled.order.holdRemaining).toBe('0');
     expect(await balance(t.db, bob.id, 'USDT')).toEqual(before);
-    const again = await cancelOrder(t.db, bus, { userId: bob.id, orderId: placed.order.id });
-    expect(again.reply).toMatchObject({ outcome: 'rejected', reason: 'UNKNOWN_ORDER' });
+    // A closed order is refused at intake; nothing is queued for the engine.
+    const queued = await t.db.engineCommand.count();
+    await expect(
+      cancelOrder(t.db, bus, { userId: bob.id, orderId: placed.order.id }),
+    ).rejects.toMatchObject({ code: 'ORDER_CLOSED', status: 'CANCELED' });
+    await expect(
+      cancelOrder(t.db, bus, { userId: alice.id, orderId: placed.order.id }),
+    ).rejects.toMatchObject({ code: 'UNKNOWN_ORDER' });
+    expect(await t.db.engineCommand.count()).toBe(queued);
     expect(await ledgerViolations(t.db)).toEqual([]);
   });
 

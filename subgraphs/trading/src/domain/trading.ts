@@ -17,13 +17,12 @@ import { DomainError, ErrorCode } from '@flowex/schema';
 import type { Identity } from '@flowex/server';
 import { findUserOrder, lastPrices, OPEN_STATUSES, type OrderRow } from '../data/orders.ts';
 import { findMarket, type MarketRow } from '../data/reference.ts';
-import { cachedLastPrice, cachedMarket, forgetMarket } from './hot-cache.ts';
+import { cachedMarket, forgetMarket } from './hot-cache.ts';
 import {
   checkPriceBand,
   type MarketRules,
   type PlaceOrderInput,
   requiredHold,
-  type ValidatedOrder,
   validateOrderInput,
 } from './orders/validate.ts';
 import { parseOrderId } from './orders.ts';
@@ -138,7 +137,7 @@ export async function placeOrder(
   if (!market) throw new DomainError(ErrorCode.NOT_FOUND, `No market ${input.market}.`);
   const rules = rulesOf(market);
   const order = validateOrderInput(input, rules);
-  const last = await cachedLastPrice(db, market.symbol);
+  const last = (await lastPrices(db, [market.symbol])).get(market.symbol) ?? null;
   checkPriceBand(order, rules, last);
   const marketLikeBuy = order.side === 'BUY' && !order.price && !order.quoteQuantity;
   const hold = marketLikeBuy
@@ -182,48 +181,48 @@ export async function placeOrder(
     }
     engineError(error);
   }
-  const holdAsset = order.side === 'BUY' ? market.quoteAssetCode : market.baseAssetCode;
-  const placed = placedRow(result, { userId, market: market.symbol, holdAsset, order });
-  return placed ?? reread(db, userId, result.order.id);
+  return answer(db, userId, result);
 }
 
 /**
- * The placed order as stored, from what was submitted and the engine's post-commit answer
- * (no re-read). Undefined when the answer did not come in time: then the database tells.
+ * The order as committed, from the engine's view of it (the reply to a command or a
+ * published change): no database read. Undefined when the view is not complete (an order
+ * placed before views carried its details, or an answer that did not change it).
  */
-function placedRow(
-  result: SubmitResult,
-  placed: { userId: string; market: string; holdAsset: string; order: ValidatedOrder },
-): OrderRow | undefined {
-  const view = result.reply?.order;
-  if (!view?.updatedAt || !result.createdAt) return undefined;
-  const { order } = placed;
-  const dec = (v: string) => new Prisma.Decimal(v);
+function rowFromView(view: OrderStateView | undefined, userId: string): OrderRow | undefined {
+  const d = view?.details;
+  if (!view?.updatedAt || !d || view.userId !== userId) return undefined;
+  const dec = (v: string | null) => (v === null ? null : new Prisma.Decimal(v));
   return {
     id: BigInt(view.id),
-    userId: placed.userId,
-    marketSymbol: placed.market,
-    clientOrderId: order.clientOrderId ?? null,
-    side: order.side,
-    type: order.type,
-    timeInForce: order.timeInForce,
-    postOnly: order.postOnly,
-    selfTradePrevention: order.selfTradePrevention,
+    userId: view.userId,
+    marketSymbol: view.marketSymbol,
+    clientOrderId: d.clientOrderId,
+    side: view.side,
+    type: d.type,
+    timeInForce: d.timeInForce,
+    postOnly: d.postOnly,
+    selfTradePrevention: d.selfTradePrevention,
     status: view.status,
-    price: order.price ?? null,
-    stopPrice: order.stopPrice ?? null,
-    quantity: order.quantity ?? null,
-    quoteQuantity: order.quoteQuantity ?? null,
-    displayQuantity: order.displayQuantity ?? null,
-    filledQuantity: dec(view.filledQuantity),
-    filledQuoteQuantity: dec(view.filledQuoteQuantity),
+    price: dec(d.price),
+    stopPrice: dec(d.stopPrice),
+    quantity: dec(d.quantity),
+    quoteQuantity: dec(d.quoteQuantity),
+    displayQuantity: dec(d.displayQuantity),
+    filledQuantity: new Prisma.Decimal(view.filledQuantity),
+    filledQuoteQuantity: new Prisma.Decimal(view.filledQuoteQuantity),
     rejectReason: view.rejectReason ?? null,
-    holdAsset: placed.holdAsset,
-    holdRemaining: dec(view.holdRemaining),
+    holdAsset: d.holdAsset,
+    holdRemaining: new Prisma.Decimal(view.holdRemaining),
     engineSeq: view.engineSeq === undefined ? null : BigInt(view.engineSeq),
-    createdAt: result.createdAt,
+    createdAt: new Date(d.createdAt),
     updatedAt: new Date(view.updatedAt),
   };
+}
+
+/** The answer to a command about one order: the engine's view, or the committed row. */
+function answer(db: Db, userId: string, result: SubmitResult): Promise<OrderRow> | OrderRow {
+  return rowFromView(result.reply?.order, userId) ?? reread(db, userId, result.order.id);
 }
 
 function defined<T extends Record<string, unknown>>(o: T) {
@@ -252,15 +251,26 @@ export async function cancelOrder(
   caller: Identity,
   id: string,
 ): Promise<OrderRow> {
-  const row = await ownOpenOrder(db, caller, id, 'cancel it');
+  const orderId = parseOrderId(id);
+  // Another user's order is simply not found: never reveal that it exists.
+  if (orderId === null) throw new DomainError(ErrorCode.NOT_FOUND, `No order ${id}.`);
   let result: SubmitResult;
   try {
-    result = await intakeCancel(db, bus, { userId: caller.userId, orderId: String(row.id) });
+    result = await intakeCancel(db, bus, { userId: caller.userId, orderId: String(orderId) });
   } catch (error) {
+    if (error instanceof IntakeError && error.code === 'UNKNOWN_ORDER') {
+      throw new DomainError(ErrorCode.NOT_FOUND, `No order ${id}.`);
+    }
+    if (error instanceof IntakeError && error.code === 'ORDER_CLOSED') {
+      throw new DomainError(
+        ErrorCode.ORDER_NOT_CANCELABLE,
+        `Order ${id} is ${error.status}: cannot cancel it.`,
+      );
+    }
     engineError(error);
   }
   if (result.reply?.outcome === 'rejected') refusal(result.reply.reason, 'cancel it');
-  return reread(db, caller.userId, row.id);
+  return answer(db, caller.userId, result);
 }
 
 export async function amendOrder(
@@ -317,7 +327,7 @@ export async function amendOrder(
     engineError(error);
   }
   if (result.reply?.outcome === 'rejected') refusal(result.reply.reason, 'amend it');
-  return reread(db, caller.userId, row.id);
+  return answer(db, caller.userId, result);
 }
 
 export async function cancelAllOrders(
@@ -360,5 +370,5 @@ export function myOrderChanges(bus: Bus, caller: Identity) {
 
 /** A published change as the Order it changed (its committed state). */
 export async function changedOrder(db: Db, caller: Identity, view: OrderStateView) {
-  return reread(db, caller.userId, view.id);
+  return rowFromView(view, caller.userId) ?? reread(db, caller.userId, view.id);
 }
