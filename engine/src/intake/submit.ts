@@ -39,6 +39,11 @@ export interface SubmitOrderInput {
   hold?: string;
   /** Refuse (TOO_MANY_OPEN_ORDERS) when the user already has this many open orders here. */
   maxOpenOrders?: number;
+  /**
+   * Refuse (PRICE_OUT_OF_BAND) a price or stop price more than this many percent from the
+   * last trade price, checked in the same statement that records the order.
+   */
+  priceBandPercent?: string;
   traceparent?: string;
   /** How long to wait for the engine's answer. Default 5000 ms. */
   timeoutMs?: number;
@@ -64,6 +69,7 @@ export type IntakeErrorCode =
   | 'DUPLICATE_CLIENT_ORDER_ID'
   | 'TOO_MANY_OPEN_ORDERS'
   | 'ORDER_CLOSED'
+  | 'PRICE_OUT_OF_BAND'
   | 'UNKNOWN_ORDER';
 
 export class IntakeError extends Error {
@@ -73,6 +79,8 @@ export class IntakeError extends Error {
     message: string,
     /** ORDER_CLOSED: the order's final status. */
     readonly status?: string,
+    /** PRICE_OUT_OF_BAND: the last trade price the band is around. */
+    readonly lastPrice?: string,
   ) {
     super(message);
   }
@@ -186,9 +194,18 @@ WITH u AS (
   SELECT count(*)::int AS open FROM "Order"
    WHERE $18::int IS NOT NULL AND "userId" = $1::uuid AND "marketSymbol" = $2
      AND status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')
+), lp AS (
+  SELECT price FROM "Trade" WHERE $20::numeric IS NOT NULL AND "marketSymbol" = $2
+   ORDER BY "engineSeq" DESC LIMIT 1
+), band AS (
+  SELECT NOT EXISTS (
+    SELECT 1 FROM lp, (VALUES ($9::numeric), ($10::numeric)) AS p(v)
+     WHERE lp.price > 0 AND p.v IS NOT NULL
+       AND (p.v < lp.price * (1 - $20::numeric / 100) OR p.v > lp.price * (1 + $20::numeric / 100))
+  ) AS inside
 ), ok AS (
-  SELECT u."accountNo" FROM u, m, n
-   WHERE m.status = 'TRADING' AND ($18::int IS NULL OR n.open < $18::int)
+  SELECT u."accountNo" FROM u, m, n, band
+   WHERE m.status = 'TRADING' AND ($18::int IS NULL OR n.open < $18::int) AND band.inside
 ), bal AS (
   UPDATE "Balance" SET available = available - $15::numeric, locked = locked + $15::numeric,
          "updatedAt" = now()
@@ -218,7 +235,8 @@ WITH u AS (
   RETURNING id
 )
 SELECT (SELECT "accountNo" FROM u) AS "accountNo", (SELECT status FROM m) AS "marketStatus",
-       (SELECT open FROM n) AS open, o.id::text AS "orderId", o."createdAt",
+       (SELECT open FROM n) AS open, (SELECT inside FROM band) AS "inBand",
+       (SELECT price::text FROM lp) AS "lastPrice", o.id::text AS "orderId", o."createdAt",
        cmd.id::text AS "commandId", (SELECT available FROM bal) AS available,
        (SELECT locked FROM bal) AS locked
   FROM (SELECT 1) AS one LEFT JOIN o ON true LEFT JOIN cmd ON true`;
@@ -227,6 +245,8 @@ interface PlaceRow {
   accountNo: number | null;
   marketStatus: string | null;
   open: number | null;
+  inBand: boolean;
+  lastPrice: string | null;
   orderId: string | null;
   createdAt: Date | null;
   commandId: string | null;
@@ -301,6 +321,7 @@ export async function submitOrder(
       input.traceparent ?? null,
       input.maxOpenOrders ?? null,
       randomUUID(),
+      input.priceBandPercent ?? null,
     )) as [PlaceRow];
   } catch (error) {
     if (input.clientOrderId !== undefined && isUniqueViolation(error)) {
@@ -315,6 +336,14 @@ export async function submitOrder(
     }
     if (row.marketStatus !== 'TRADING') {
       throw new IntakeError('MARKET_HALTED', `Market ${m.symbol} is halted.`);
+    }
+    if (!row.inBand) {
+      throw new IntakeError(
+        'PRICE_OUT_OF_BAND',
+        `more than ${input.priceBandPercent}% from the last price ${row.lastPrice}`,
+        undefined,
+        row.lastPrice ?? undefined,
+      );
     }
     if (input.maxOpenOrders !== undefined && (row.open ?? 0) >= input.maxOpenOrders) {
       throw new IntakeError(

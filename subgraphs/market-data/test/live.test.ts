@@ -107,8 +107,10 @@ describe('orderBook', () => {
     const client = new ClientBook();
     const o = await place(taker, 'BUY', '30005', '0.2'); // a new best bid: 29990.5 leaves the top 2
     await place(other, 'SELL', '30000', '0.3'); // trades against 30005 (0.2) then 30000 (0.1)
-    const gone = await cancelOrder(database.db, bus, { userId: taker, orderId: o.order.id });
-    expect(gone.reply?.outcome).toBe('rejected'); // filled already: nothing changes
+    // Filled already: refused at intake, nothing changes.
+    await expect(
+      cancelOrder(database.db, bus, { userId: taker, orderId: o.order.id }),
+    ).rejects.toMatchObject({ code: 'ORDER_CLOSED' });
     const final = await place(maker, 'SELL', '30050', '0.4');
     await until(() => sub.events.at(-1)?.sequence === final.reply?.seq);
     for (const e of sub.events) client.apply(e);

@@ -137,15 +137,18 @@ export async function placeOrder(
   if (!market) throw new DomainError(ErrorCode.NOT_FOUND, `No market ${input.market}.`);
   const rules = rulesOf(market);
   const order = validateOrderInput(input, rules);
-  const last = (await lastPrices(db, [market.symbol])).get(market.symbol) ?? null;
-  checkPriceBand(order, rules, last);
   const marketLikeBuy = order.side === 'BUY' && !order.price && !order.quoteQuantity;
-  const hold = marketLikeBuy
-    ? requiredHold(order, rules, {
-        bestAsk: order.stopPrice ? null : await bestAsk(db, market.symbol),
-        lastPrice: last,
-      }).amount.toFixed()
-    : undefined;
+  let hold: string | undefined;
+  if (marketLikeBuy) {
+    // Its hold depends on the book and the last price: read them first. Other orders have
+    // their price band checked by the intake statement itself.
+    const last = (await lastPrices(db, [market.symbol])).get(market.symbol) ?? null;
+    checkPriceBand(order, rules, last);
+    hold = requiredHold(order, rules, {
+      bestAsk: order.stopPrice ? null : await bestAsk(db, market.symbol),
+      lastPrice: last,
+    }).amount.toFixed();
+  }
 
   let result: SubmitResult;
   try {
@@ -158,6 +161,7 @@ export async function placeOrder(
       postOnly: order.postOnly,
       selfTradePrevention: order.selfTradePrevention,
       maxOpenOrders: market.maxOpenOrdersPerUser,
+      priceBandPercent: market.priceBandPercent.toFixed(),
       ...defined({
         price: fixed(order.price),
         stopPrice: fixed(order.stopPrice),
@@ -178,6 +182,10 @@ export async function placeOrder(
     }
     if (error instanceof IntakeError && error.code === 'MARKET_HALTED') {
       forgetMarket(db, market.symbol);
+    }
+    if (error instanceof IntakeError && error.code === 'PRICE_OUT_OF_BAND') {
+      checkPriceBand(order, rules, error.lastPrice ? new Prisma.Decimal(error.lastPrice) : null);
+      throw new DomainError(ErrorCode.PRICE_OUT_OF_BAND, `Price ${error.message}.`);
     }
     engineError(error);
   }
