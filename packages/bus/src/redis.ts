@@ -62,7 +62,12 @@ export class RedisBus implements Bus {
     this.maxLen = options.maxStreamLength ?? 100_000;
     this.blockMs = options.blockMs ?? 1000;
     this.replyChannel = `flowex:reply:${this.instanceId}`;
-    this.commands = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: null });
+    // Auto-pipelining: the engine publishes a dozen messages per batch; they leave in one write.
+    this.commands = new Redis(url, {
+      lazyConnect: false,
+      maxRetriesPerRequest: null,
+      enableAutoPipelining: true,
+    });
     this.subscriber = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: null });
     this.subscriber.on('message', (channel: string, message: string) =>
       this.onMessage(channel, message),
