@@ -251,7 +251,9 @@ async function main() {
   );
   const platform = await startTestPlatform({
     redisUrl: TEST_REDIS_URL,
-    env: { LOG_LEVEL: 'error' },
+    // Every simulated trader connects from 127.0.0.1: the per-IP limit is for real client
+    // addresses; the per-user limit (100/s) still applies to each trader.
+    env: { LOG_LEVEL: 'error', GATEWAY_RATE_PER_IP: '100000' },
   });
   try {
     const traders = await setup(platform);

@@ -48,7 +48,12 @@ export async function startGateway(
   options: GatewayOptions = {},
 ): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
-  const limits: Limits = { ...defaultLimits, ...options.limits };
+  const limits: Limits = {
+    ...defaultLimits,
+    ratePerIp: config.GATEWAY_RATE_PER_IP,
+    ratePerUser: config.GATEWAY_RATE_PER_USER,
+    ...options.limits,
+  };
   const metrics = new GatewayMetrics();
   const subgraphUrls = options.subgraphUrls ?? {
     auth: config.subgraphUrls.auth,

@@ -4,7 +4,14 @@
 // timeout is not a failure: the command is durable and will be processed; order(id) tells.
 import { randomUUID } from 'node:crypto';
 import { type BalanceEvent, type Bus, channels, engineQueue } from '@flowex/bus';
-import type { Db, OrderSide, OrderType, SelfTradePrevention, TimeInForce } from '@flowex/db';
+import {
+  type Db,
+  type OrderSide,
+  type OrderType,
+  type SelfTradePrevention,
+  sqlPool,
+  type TimeInForce,
+} from '@flowex/db';
 import { fromAtoms, loadMarket, type MarketInfo, toAtoms, UnitsError } from '../service/units.ts';
 import type {
   AmendCommand,
@@ -236,7 +243,8 @@ WITH u AS (
 )
 SELECT (SELECT "accountNo" FROM u) AS "accountNo", (SELECT status FROM m) AS "marketStatus",
        (SELECT open FROM n) AS open, (SELECT inside FROM band) AS "inBand",
-       (SELECT price::text FROM lp) AS "lastPrice", o.id::text AS "orderId", o."createdAt",
+       (SELECT price::text FROM lp) AS "lastPrice", o.id::text AS "orderId",
+       to_char(o."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
        cmd.id::text AS "commandId", (SELECT available FROM bal) AS available,
        (SELECT locked FROM bal) AS locked
   FROM (SELECT 1) AS one LEFT JOIN o ON true LEFT JOIN cmd ON true`;
@@ -248,7 +256,7 @@ interface PlaceRow {
   inBand: boolean;
   lastPrice: string | null;
   orderId: string | null;
-  createdAt: Date | null;
+  createdAt: string | null;
   commandId: string | null;
   available: string | null;
   locked: string | null;
@@ -300,29 +308,35 @@ export async function submitOrder(
 
   let row: PlaceRow;
   try {
-    [row] = (await db.$queryRawUnsafe<PlaceRow[]>(
-      PLACE_SQL,
-      input.userId,
-      m.symbol,
-      input.clientOrderId ?? null,
-      input.side,
-      type,
-      timeInForce,
-      postOnly,
-      stp,
-      opt(c.price),
-      opt(c.stopPrice),
-      opt(c.quantity),
-      opt(c.quoteQuantity),
-      opt(c.displayQuantity),
-      holdAsset,
-      fromAtoms(hold),
-      JSON.stringify(payload),
-      input.traceparent ?? null,
-      input.maxOpenOrders ?? null,
-      randomUUID(),
-      input.priceBandPercent ?? null,
-    )) as [PlaceRow];
+    // A named prepared statement: parsed and planned once per connection, not per order.
+    [row] = (
+      await sqlPool(db).query<PlaceRow>({
+        name: 'intake_place',
+        text: PLACE_SQL,
+        values: [
+          input.userId,
+          m.symbol,
+          input.clientOrderId ?? null,
+          input.side,
+          type,
+          timeInForce,
+          postOnly,
+          stp,
+          opt(c.price),
+          opt(c.stopPrice),
+          opt(c.quantity),
+          opt(c.quoteQuantity),
+          opt(c.displayQuantity),
+          holdAsset,
+          fromAtoms(hold),
+          JSON.stringify(payload),
+          input.traceparent ?? null,
+          input.maxOpenOrders ?? null,
+          randomUUID(),
+          input.priceBandPercent ?? null,
+        ],
+      })
+    ).rows as [PlaceRow];
   } catch (error) {
     if (input.clientOrderId !== undefined && isUniqueViolation(error)) {
       throw new IntakeError('DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId already used');
@@ -361,7 +375,7 @@ export async function submitOrder(
       locked: fromAtoms(toAtoms(row.locked)),
     });
   }
-  const createdAt = row.createdAt ?? new Date();
+  const createdAt = row.createdAt ? new Date(row.createdAt) : new Date();
   const body: PlaceCommand = {
     ...payload,
     orderId: row.orderId,
@@ -415,14 +429,18 @@ export async function cancelOrder(
   if (!/^[1-9]\d{0,18}$/.test(input.orderId)) {
     throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
   }
-  const [row] = await db.$queryRawUnsafe<
-    {
+  const [row] = (
+    await sqlPool(db).query<{
       status: string | null;
       marketSymbol: string | null;
       accountNo: number | null;
       commandId: string | null;
-    }[]
-  >(CANCEL_SQL, input.orderId, input.userId, input.traceparent ?? null);
+    }>({
+      name: 'intake_cancel',
+      text: CANCEL_SQL,
+      values: [input.orderId, input.userId, input.traceparent ?? null],
+    })
+  ).rows;
   if (!row?.status || !row.marketSymbol || row.accountNo === null) {
     throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
   }

@@ -142,172 +142,239 @@ export function prismaSettler(db: Db): Settler {
     );
 }
 
+/**
+ * Everything of a batch except balances, as ONE statement (data-modifying CTEs; empty arrays
+ * insert nothing): processed commands, order states, trades and their fills (joined on the
+ * engine sequence), ledger rows, transactions, candles and the checkpoint. Five round trips
+ * per batch instead of twelve. Counts come back so that the caller can refuse (and roll back)
+ * a batch that was partly applied before.
+ */
+const BATCH_SQL = `
+WITH cmd AS (
+  UPDATE "EngineCommand" SET "processedSeq" = $1
+   WHERE id = ANY($2::bigint[]) AND "processedSeq" IS NULL AND "marketSymbol" = $3
+  RETURNING 1
+), ord AS (
+  UPDATE "Order" AS o SET status = x.status::"OrderStatus",
+         "filledQuantity" = x.fq, "filledQuoteQuantity" = x.fqq,
+         "holdRemaining" = x.hold, "engineSeq" = COALESCE(x.seq, o."engineSeq"),
+         "rejectReason" = COALESCE(x.reason, o."rejectReason"),
+         price = COALESCE(x.price, o.price), quantity = COALESCE(x.qty, o.quantity),
+         "updatedAt" = $13::timestamp(3)
+    FROM unnest($4::bigint[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[],
+                $9::bigint[], $10::text[], $11::numeric[], $12::numeric[])
+         AS x(id, status, fq, fqq, hold, seq, reason, price, qty)
+   WHERE o.id = x.id
+  RETURNING 1
+), tr AS (
+  INSERT INTO "Trade" ("marketSymbol", "engineSeq", price, quantity, "quoteQuantity",
+                       "takerSide", "makerOrderId", "takerOrderId", "executedAt")
+  SELECT $3, x.seq, x.price, x.qty, x.quote, x.side::"OrderSide", x.maker, x.taker, x.at
+    FROM unnest($14::bigint[], $15::numeric[], $16::numeric[], $17::numeric[], $18::text[],
+                $19::bigint[], $20::bigint[], $21::timestamp(3)[])
+         AS x(seq, price, qty, quote, side, maker, taker, at)
+  ON CONFLICT ("marketSymbol", "engineSeq") DO NOTHING
+  RETURNING id, "engineSeq"
+), fl AS (
+  INSERT INTO "Fill" ("tradeId", "orderId", "userId", "marketSymbol", side, price, quantity,
+                      "quoteQuantity", fee, "feeAsset", "feeRate", liquidity, "executedAt")
+  SELECT tr.id, x.ord, x.uid, $3, x.side::"OrderSide", x.price, x.qty, x.quote, x.fee,
+         x.asset, x.rate, x.liq::"Liquidity", x.at
+    FROM unnest($22::bigint[], $23::bigint[], $24::uuid[], $25::text[], $26::numeric[],
+                $27::numeric[], $28::numeric[], $29::numeric[], $30::text[], $31::numeric[],
+                $32::text[], $33::timestamp(3)[])
+         AS x(seq, ord, uid, side, price, qty, quote, fee, asset, rate, liq, at)
+    JOIN tr ON tr."engineSeq" = x.seq
+  RETURNING 1
+), led AS (
+  INSERT INTO "LedgerEntry" ("journalId", "userId", "assetCode", bucket, type, amount, reference)
+  SELECT x.j, x.u, x.a, x.b::"LedgerBucket", x.t::"LedgerEntryType", x.amt, x.r
+    FROM unnest($34::uuid[], $35::uuid[], $36::text[], $37::text[], $38::text[], $39::numeric[],
+                $40::text[]) AS x(j, u, a, b, t, amt, r)
+  RETURNING 1
+), txn AS (
+  INSERT INTO "Transaction" (id, "userId", "assetCode", type, status, amount, fee, reference,
+                             "updatedAt")
+  SELECT gen_random_uuid(), x.u, x.a, x.t::"TransactionType", 'COMPLETED', x.amt, x.fee, x.r, now()
+    FROM unnest($41::uuid[], $42::text[], $43::text[], $44::numeric[], $45::numeric[],
+                $46::text[]) AS x(u, a, t, amt, fee, r)
+  RETURNING 1
+), cdl AS (
+  INSERT INTO "Candle" ("marketSymbol", interval, "openTime", open, high, low, close, volume,
+                        "quoteVolume", "tradeCount", "lastEngineSeq")
+  SELECT $3, x.i::"CandleInterval", x.t, x.o, x.h, x.l, x.c, x.v, x.qv, x.n, x.s
+    FROM unnest($47::text[], $48::timestamp(3)[], $49::numeric[], $50::numeric[],
+                $51::numeric[], $52::numeric[], $53::numeric[], $54::numeric[], $55::int[],
+                $56::bigint[]) AS x(i, t, o, h, l, c, v, qv, n, s)
+  ON CONFLICT ("marketSymbol", interval, "openTime") DO UPDATE
+     SET high = GREATEST("Candle".high, EXCLUDED.high),
+         low = LEAST("Candle".low, EXCLUDED.low),
+         close = EXCLUDED.close,
+         volume = "Candle".volume + EXCLUDED.volume,
+         "quoteVolume" = "Candle"."quoteVolume" + EXCLUDED."quoteVolume",
+         "tradeCount" = "Candle"."tradeCount" + EXCLUDED."tradeCount",
+         "lastEngineSeq" = EXCLUDED."lastEngineSeq"
+   WHERE "Candle"."lastEngineSeq" < EXCLUDED."lastEngineSeq"
+  RETURNING "marketSymbol", interval::text AS interval,
+            to_char("openTime", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "openTime",
+            open::text AS open, high::text AS high, low::text AS low, close::text AS close,
+            volume::text AS volume, "quoteVolume"::text AS "quoteVolume", "tradeCount"
+), cp AS (
+  INSERT INTO "EngineCheckpoint" ("marketSymbol", "lastSeq", "lastCommandId", "updatedAt")
+  VALUES ($3, $1, $57, now())
+  ON CONFLICT ("marketSymbol") DO UPDATE
+     SET "lastSeq" = EXCLUDED."lastSeq",
+         "lastCommandId" = GREATEST("EngineCheckpoint"."lastCommandId", EXCLUDED."lastCommandId"),
+         "updatedAt" = now()
+  RETURNING 1
+)
+SELECT (SELECT count(*)::int FROM cmd) AS commands,
+       (SELECT count(*)::int FROM fl) AS fills,
+       (SELECT coalesce(json_agg(json_build_object('id', id::text, 'seq', "engineSeq"::text)), '[]')
+          FROM tr) AS trades,
+       (SELECT coalesce(json_agg(cdl), '[]') FROM cdl) AS candles`;
+
+/** A re-applied batch that had changed nothing but its commands: roll back, report a no-op. */
+class AlreadyApplied extends Error {}
+
 export async function applyBatch(target: Db | Settler, batch: Batch): Promise<BatchResult> {
   const settle = typeof target === 'function' ? target : prismaSettler(target);
-  return settle(async (tx) => {
-    const sym = batch.marketSymbol;
-    const [cp] = await tx.query<{ lastSeq: string }[]>(
-      `SELECT "lastSeq"::text AS "lastSeq" FROM "EngineCheckpoint" WHERE "marketSymbol" = $1 FOR UPDATE`,
-      sym,
+  const noop: BatchResult = { applied: false, tradeIds: new Map(), balances: [], candles: [] };
+  try {
+    return await settle((tx) => applyInTransaction(tx, batch, noop));
+  } catch (error) {
+    if (error instanceof AlreadyApplied) return noop;
+    throw error;
+  }
+}
+
+async function applyInTransaction(tx: SqlTx, batch: Batch, noop: BatchResult) {
+  const sym = batch.marketSymbol;
+  const [cp] = await tx.query<{ lastSeq: string }[]>(
+    `SELECT "lastSeq"::text AS "lastSeq" FROM "EngineCheckpoint" WHERE "marketSymbol" = $1 FOR UPDATE`,
+    sym,
+  );
+  const committed = cp ? Number(cp.lastSeq) : 0;
+  if (committed > batch.prevSeq && committed >= batch.lastSeq) return noop;
+  if (committed !== batch.prevSeq) {
+    throw new FencedError(
+      `${sym}: checkpoint at ${committed}, batch expects ${batch.prevSeq} (another writer?)`,
     );
-    const committed = cp ? Number(cp.lastSeq) : 0;
-    const noop: BatchResult = { applied: false, tradeIds: new Map(), balances: [], candles: [] };
-    if (committed > batch.prevSeq && committed >= batch.lastSeq) return noop;
-    if (committed !== batch.prevSeq) {
-      throw new FencedError(
-        `${sym}: checkpoint at ${committed}, batch expects ${batch.prevSeq} (another writer?)`,
-      );
-    }
+  }
 
-    if (batch.commandIds.length > 0) {
-      const n = await tx.execute(
-        `UPDATE "EngineCommand" SET "processedSeq" = $1
-            WHERE id = ANY($2::bigint[]) AND "processedSeq" IS NULL AND "marketSymbol" = $3`,
-        batch.lastSeq,
-        batch.commandIds.map(String),
-        sym,
-      );
-      // A batch without events (only locally refused commands) re-applied: nothing to do.
-      if (n === 0 && batch.lastSeq === batch.prevSeq) return noop;
-      if (n !== batch.commandIds.length) {
-        throw new FencedError(`${sym}: a command of the batch was already processed`);
-      }
-    }
+  let maxCommand = 0n; // (bigints: no Math.max)
+  for (const id of batch.commandIds) if (id > maxCommand) maxCommand = id;
+  const o = batch.orders;
+  const t = batch.trades;
+  const fills = t.flatMap((trade) => trade.fills.map((f) => ({ trade, f })));
+  const l = batch.ledger;
+  const x = batch.transactions;
+  const c = batch.candles;
+  const [done] = await tx.query<
+    {
+      commands: number;
+      fills: number;
+      trades: { id: string; seq: string }[];
+      candles: CandleView[];
+    }[]
+  >(
+    BATCH_SQL,
+    batch.lastSeq,
+    batch.commandIds.map(String),
+    sym,
+    o.map((r) => String(r.id)),
+    o.map((r) => r.status),
+    o.map((r) => fromAtoms(r.filledQuantity)),
+    o.map((r) => fromAtoms(r.filledQuoteQuantity)),
+    o.map((r) => fromAtoms(r.holdRemaining)),
+    o.map((r) => (r.engineSeq === null ? null : String(r.engineSeq))),
+    o.map((r) => r.rejectReason),
+    o.map((r) => (r.price === null ? null : fromAtoms(r.price))),
+    o.map((r) => (r.quantity === null ? null : fromAtoms(r.quantity))),
+    batch.at.toISOString(),
+    t.map((r) => String(r.seq)),
+    t.map((r) => fromAtoms(r.price)),
+    t.map((r) => fromAtoms(r.quantity)),
+    t.map((r) => fromAtoms(r.quote)),
+    t.map((r) => r.takerSide),
+    t.map((r) => String(r.makerOrderId)),
+    t.map((r) => String(r.takerOrderId)),
+    t.map((r) => r.executedAt.toISOString()),
+    fills.map(({ trade }) => String(trade.seq)),
+    fills.map(({ f }) => String(f.orderId)),
+    fills.map(({ f }) => f.userId),
+    fills.map(({ f }) => f.side),
+    fills.map(({ trade }) => fromAtoms(trade.price)),
+    fills.map(({ trade }) => fromAtoms(trade.quantity)),
+    fills.map(({ trade }) => fromAtoms(trade.quote)),
+    fills.map(({ f }) => fromAtoms(f.fee)),
+    fills.map(({ f }) => f.feeAsset),
+    fills.map(({ f }) => fromAtoms(f.feeRate)),
+    fills.map(({ f }) => f.liquidity),
+    fills.map(({ trade }) => trade.executedAt.toISOString()),
+    l.map((r) => r.journalId),
+    l.map((r) => r.userId),
+    l.map((r) => r.assetCode),
+    l.map((r) => r.bucket),
+    l.map((r) => r.type),
+    l.map((r) => fromAtoms(r.amount)),
+    l.map((r) => r.reference),
+    x.map((r) => r.userId),
+    x.map((r) => r.assetCode),
+    x.map((r) => r.type),
+    x.map((r) => fromAtoms(r.amount)),
+    x.map((r) => fromAtoms(r.fee)),
+    x.map((r) => r.reference),
+    c.map((r) => r.interval),
+    c.map((r) => new Date(r.openTime).toISOString()),
+    c.map((r) => fromAtoms(r.open)),
+    c.map((r) => fromAtoms(r.high)),
+    c.map((r) => fromAtoms(r.low)),
+    c.map((r) => fromAtoms(r.close)),
+    c.map((r) => fromAtoms(r.volume)),
+    c.map((r) => fromAtoms(r.quoteVolume)),
+    c.map((r) => r.tradeCount),
+    c.map((r) => String(r.lastSeq)),
+    String(maxCommand),
+  );
+  if (!done) throw new Error(`${sym}: settlement statement returned nothing`);
+  if (done.commands !== batch.commandIds.length) {
+    // A batch without events (only locally refused commands) re-applied: nothing to do.
+    if (done.commands === 0 && batch.lastSeq === batch.prevSeq) throw new AlreadyApplied();
+    throw new FencedError(`${sym}: a command of the batch was already processed`);
+  }
+  if (done.trades.length !== t.length || done.fills !== fills.length) {
+    throw new FencedError(`${sym}: trades already recorded`);
+  }
+  const tradeIds = new Map<number, bigint>();
+  for (const r of done.trades) tradeIds.set(Number(r.seq), BigInt(r.id));
+  const candles: CandleView[] = done.candles;
 
-    if (batch.orders.length > 0) {
-      const o = batch.orders;
-      await tx.execute(
-        `UPDATE "Order" AS o SET status = x.status::"OrderStatus",
-                  "filledQuantity" = x.fq, "filledQuoteQuantity" = x.fqq,
-                  "holdRemaining" = x.hold, "engineSeq" = COALESCE(x.seq, o."engineSeq"),
-                  "rejectReason" = COALESCE(x.reason, o."rejectReason"),
-                  price = COALESCE(x.price, o.price), quantity = COALESCE(x.qty, o.quantity),
-                  "updatedAt" = $10::timestamp(3)
-             FROM unnest($1::bigint[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[],
-                         $6::bigint[], $7::text[], $8::numeric[], $9::numeric[])
-                  AS x(id, status, fq, fqq, hold, seq, reason, price, qty)
-            WHERE o.id = x.id`,
-        o.map((r) => String(r.id)),
-        o.map((r) => r.status),
-        o.map((r) => fromAtoms(r.filledQuantity)),
-        o.map((r) => fromAtoms(r.filledQuoteQuantity)),
-        o.map((r) => fromAtoms(r.holdRemaining)),
-        o.map((r) => (r.engineSeq === null ? null : String(r.engineSeq))),
-        o.map((r) => r.rejectReason),
-        o.map((r) => (r.price === null ? null : fromAtoms(r.price))),
-        o.map((r) => (r.quantity === null ? null : fromAtoms(r.quantity))),
-        batch.at.toISOString(),
-      );
-    }
-
-    const tradeIds = new Map<number, bigint>();
-    if (batch.trades.length > 0) {
-      const t = batch.trades;
-      const rows = await tx.query<{ id: string; seq: string }[]>(
-        `INSERT INTO "Trade" ("marketSymbol", "engineSeq", price, quantity, "quoteQuantity",
-                                "takerSide", "makerOrderId", "takerOrderId", "executedAt")
-           SELECT $1, x.seq, x.price, x.qty, x.quote, x.side::"OrderSide", x.maker, x.taker, x.at
-             FROM unnest($2::bigint[], $3::numeric[], $4::numeric[], $5::numeric[], $6::text[],
-                         $7::bigint[], $8::bigint[], $9::timestamp(3)[])
-                  AS x(seq, price, qty, quote, side, maker, taker, at)
-           ON CONFLICT ("marketSymbol", "engineSeq") DO NOTHING
-           RETURNING id::text AS id, "engineSeq"::text AS seq`,
-        sym,
-        t.map((r) => String(r.seq)),
-        t.map((r) => fromAtoms(r.price)),
-        t.map((r) => fromAtoms(r.quantity)),
-        t.map((r) => fromAtoms(r.quote)),
-        t.map((r) => r.takerSide),
-        t.map((r) => String(r.makerOrderId)),
-        t.map((r) => String(r.takerOrderId)),
-        t.map((r) => r.executedAt.toISOString()),
-      );
-      if (rows.length !== t.length) throw new FencedError(`${sym}: trades already recorded`);
-      for (const r of rows) tradeIds.set(Number(r.seq), BigInt(r.id));
-      const fills = t.flatMap((tr) => tr.fills.map((f) => ({ tr, f })));
-      await tx.execute(
-        `INSERT INTO "Fill" ("tradeId", "orderId", "userId", "marketSymbol", side, price, quantity,
-                               "quoteQuantity", fee, "feeAsset", "feeRate", liquidity, "executedAt")
-           SELECT x.trade, x.ord, x.uid, $1, x.side::"OrderSide", x.price, x.qty, x.quote, x.fee,
-                  x.asset, x.rate, x.liq::"Liquidity", x.at
-             FROM unnest($2::bigint[], $3::bigint[], $4::uuid[], $5::text[], $6::numeric[],
-                         $7::numeric[], $8::numeric[], $9::numeric[], $10::text[], $11::numeric[],
-                         $12::text[], $13::timestamp(3)[])
-                  AS x(trade, ord, uid, side, price, qty, quote, fee, asset, rate, liq, at)`,
-        sym,
-        fills.map(({ tr }) => String(tradeIds.get(tr.seq))),
-        fills.map(({ f }) => String(f.orderId)),
-        fills.map(({ f }) => f.userId),
-        fills.map(({ f }) => f.side),
-        fills.map(({ tr }) => fromAtoms(tr.price)),
-        fills.map(({ tr }) => fromAtoms(tr.quantity)),
-        fills.map(({ tr }) => fromAtoms(tr.quote)),
-        fills.map(({ f }) => fromAtoms(f.fee)),
-        fills.map(({ f }) => f.feeAsset),
-        fills.map(({ f }) => fromAtoms(f.feeRate)),
-        fills.map(({ f }) => f.liquidity),
-        fills.map(({ tr }) => tr.executedAt.toISOString()),
-      );
-    }
-
-    if (batch.ledger.length > 0) {
-      const l = batch.ledger;
-      await tx.execute(
-        `INSERT INTO "LedgerEntry" ("journalId", "userId", "assetCode", bucket, type, amount, reference)
-           SELECT x.j, x.u, x.a, x.b::"LedgerBucket", x.t::"LedgerEntryType", x.amt, x.r
-             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[])
-                  AS x(j, u, a, b, t, amt, r)`,
-        l.map((r) => r.journalId),
-        l.map((r) => r.userId),
-        l.map((r) => r.assetCode),
-        l.map((r) => r.bucket),
-        l.map((r) => r.type),
-        l.map((r) => fromAtoms(r.amount)),
-        l.map((r) => r.reference),
-      );
-    }
-
-    if (batch.transactions.length > 0) {
-      const t = batch.transactions;
-      await tx.execute(
-        `INSERT INTO "Transaction" (id, "userId", "assetCode", type, status, amount, fee, reference, "updatedAt")
-           SELECT gen_random_uuid(), x.u, x.a, x.t::"TransactionType", 'COMPLETED', x.amt, x.fee, x.r, now()
-             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::text[])
-                  AS x(u, a, t, amt, fee, r)`,
-        t.map((r) => r.userId),
-        t.map((r) => r.assetCode),
-        t.map((r) => r.type),
-        t.map((r) => fromAtoms(r.amount)),
-        t.map((r) => fromAtoms(r.fee)),
-        t.map((r) => r.reference),
-      );
-    }
-
-    let balances: BalanceView[] = [];
-    if (batch.balances.length > 0) {
-      const b = [...batch.balances].sort((x, y) =>
-        x.userId === y.userId
-          ? x.assetCode.localeCompare(y.assetCode)
-          : x.userId.localeCompare(y.userId),
-      );
-      const args = [
-        b.map((r) => r.userId),
-        b.map((r) => r.assetCode),
-        b.map((r) => fromAtoms(r.available)),
-        b.map((r) => fromAtoms(r.locked)),
-      ];
-      // Lock in a fixed order (no deadlock between markets settling the same users), then
-      // update existing rows and create missing ones. (INSERT … ON CONFLICT would check
-      // the non-negative constraints on the delta row itself.)
-      await tx.query(
-        `SELECT 1 FROM "Balance" b
+  let balances: BalanceView[] = [];
+  if (batch.balances.length > 0) {
+    const b = [...batch.balances].sort((x, y) =>
+      x.userId === y.userId
+        ? x.assetCode.localeCompare(y.assetCode)
+        : x.userId.localeCompare(y.userId),
+    );
+    const args = [
+      b.map((r) => r.userId),
+      b.map((r) => r.assetCode),
+      b.map((r) => fromAtoms(r.available)),
+      b.map((r) => fromAtoms(r.locked)),
+    ];
+    // Lock in a fixed order (no deadlock between markets settling the same users), then
+    // update existing rows and create missing ones. (INSERT … ON CONFLICT would check
+    // the non-negative constraints on the delta row itself.)
+    await tx.query(
+      `SELECT 1 FROM "Balance" b
              JOIN unnest($1::uuid[], $2::text[]) AS x(u, a) ON b."userId" = x.u AND b."assetCode" = x.a
             ORDER BY b."userId", b."assetCode" FOR UPDATE OF b`,
-        args[0],
-        args[1],
-      );
-      balances = await tx.query<BalanceView[]>(
-        `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::numeric[])
+      args[0],
+      args[1],
+    );
+    balances = await tx.query<BalanceView[]>(
+      `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::numeric[])
                                  AS x(u, a, av, lk)),
                 upd AS (UPDATE "Balance" b SET available = b.available + x.av,
                                locked = b.locked + x.lk, "updatedAt" = now()
@@ -322,60 +389,9 @@ export async function applyBatch(target: Db | Settler, batch: Batch): Promise<Ba
                   locked::text AS locked FROM upd
            UNION ALL
            SELECT "userId"::text, "assetCode", available::text, locked::text FROM ins`,
-        ...args,
-      );
-    }
-
-    let candles: CandleView[] = [];
-    if (batch.candles.length > 0) {
-      const c = batch.candles;
-      candles = await tx.query<CandleView[]>(
-        `INSERT INTO "Candle" ("marketSymbol", interval, "openTime", open, high, low, close, volume,
-                                 "quoteVolume", "tradeCount", "lastEngineSeq")
-           SELECT $1, x.i::"CandleInterval", x.t, x.o, x.h, x.l, x.c, x.v, x.qv, x.n, x.s
-             FROM unnest($2::text[], $3::timestamp(3)[], $4::numeric[], $5::numeric[], $6::numeric[],
-                         $7::numeric[], $8::numeric[], $9::numeric[], $10::int[], $11::bigint[])
-                  AS x(i, t, o, h, l, c, v, qv, n, s)
-           ON CONFLICT ("marketSymbol", interval, "openTime") DO UPDATE
-              SET high = GREATEST("Candle".high, EXCLUDED.high),
-                  low = LEAST("Candle".low, EXCLUDED.low),
-                  close = EXCLUDED.close,
-                  volume = "Candle".volume + EXCLUDED.volume,
-                  "quoteVolume" = "Candle"."quoteVolume" + EXCLUDED."quoteVolume",
-                  "tradeCount" = "Candle"."tradeCount" + EXCLUDED."tradeCount",
-                  "lastEngineSeq" = EXCLUDED."lastEngineSeq"
-            WHERE "Candle"."lastEngineSeq" < EXCLUDED."lastEngineSeq"
-           RETURNING "marketSymbol", interval::text AS interval,
-                     to_char("openTime", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "openTime",
-                     open::text AS open, high::text AS high, low::text AS low, close::text AS close,
-                     volume::text AS volume, "quoteVolume"::text AS "quoteVolume", "tradeCount"`,
-        sym,
-        c.map((r) => r.interval),
-        c.map((r) => new Date(r.openTime).toISOString()),
-        c.map((r) => fromAtoms(r.open)),
-        c.map((r) => fromAtoms(r.high)),
-        c.map((r) => fromAtoms(r.low)),
-        c.map((r) => fromAtoms(r.close)),
-        c.map((r) => fromAtoms(r.volume)),
-        c.map((r) => fromAtoms(r.quoteVolume)),
-        c.map((r) => r.tradeCount),
-        c.map((r) => String(r.lastSeq)),
-      );
-    }
-
-    let maxCommand = 0n; // (bigints: no Math.max)
-    for (const id of batch.commandIds) if (id > maxCommand) maxCommand = id;
-    await tx.execute(
-      `INSERT INTO "EngineCheckpoint" ("marketSymbol", "lastSeq", "lastCommandId", "updatedAt")
-         VALUES ($1, $2, $3, now())
-         ON CONFLICT ("marketSymbol") DO UPDATE
-            SET "lastSeq" = EXCLUDED."lastSeq",
-                "lastCommandId" = GREATEST("EngineCheckpoint"."lastCommandId", EXCLUDED."lastCommandId"),
-                "updatedAt" = now()`,
-      sym,
-      batch.lastSeq,
-      String(maxCommand),
+      ...args,
     );
-    return { applied: true, tradeIds, balances, candles };
-  });
+  }
+
+  return { applied: true, tradeIds, balances, candles };
 }

@@ -44,6 +44,14 @@ export const variables = {
     doc: 'Interface every service binds to (`0.0.0.0` in containers).',
   },
   GATEWAY_PORT: { schema: port(8000), doc: 'Public GraphQL endpoint (HTTP and graphql-ws).' },
+  GATEWAY_RATE_PER_IP: {
+    schema: z.coerce.number().int().min(1).default(300),
+    doc: 'Gateway requests per second from one client IP address (answered `RATE_LIMITED` above it).',
+  },
+  GATEWAY_RATE_PER_USER: {
+    schema: z.coerce.number().int().min(1).default(100),
+    doc: 'Gateway requests per second from one signed-in user.',
+  },
   AUTH_PORT: { schema: port(8001), doc: 'Auth subgraph.' },
   TRADING_PORT: { schema: port(8002), doc: 'Trading subgraph.' },
   MARKET_DATA_PORT: { schema: port(8003), doc: 'Market-data subgraph.' },
