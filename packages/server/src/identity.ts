@@ -54,13 +54,25 @@ export function createTokenVerifier(keys: string | JWTVerifyGetKey): TokenVerifi
       throw new InvalidTokenError((error as Error).message);
     }
   };
+  // A verified token is remembered until it expires: one signature check per token and
+  // process, not one per request (a trader sends hundreds of requests with the same token).
+  const verified = new Map<string, Identity>();
   return {
     verify,
     async fromAuthorization(header) {
       if (!header) return null;
+      const cached = verified.get(header);
+      if (cached) {
+        if (cached.expiresAt * 1000 > Date.now()) return cached;
+        verified.delete(header);
+        throw new InvalidTokenError('token expired');
+      }
       const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
       if (!match?.[1]) throw new InvalidTokenError('Authorization must be "Bearer <token>"');
-      return verify(match[1]);
+      const identity = await verify(match[1]);
+      if (verified.size >= 10_000) verified.delete(verified.keys().next().value!);
+      verified.set(header, identity);
+      return identity;
     },
   };
 }
