@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '@flowex/server';
 import type { GatewayCore } from './gateway.ts';
-import { type CachingVerifier, InvalidTokenError } from './identity.ts';
+import { InvalidTokenError, type TokenVerifier } from './identity.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { coerceVariables } from './operations.ts';
 import {
@@ -18,7 +18,7 @@ import {
 
 export interface HttpDeps {
   core: GatewayCore;
-  verifier: CachingVerifier;
+  verifier: TokenVerifier;
   rateLimits: RateLimits;
   limits: Limits;
   production: boolean;

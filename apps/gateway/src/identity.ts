@@ -1,9 +1,10 @@
 // Who is calling, as far as the gateway cares: the access token is verified here (JWKS from
 // auth) and forwarded as-is; subgraphs verify it again. Identity headers a client sets are
-// never forwarded: only `authorization` goes upstream.
+// never forwarded: only `authorization` goes upstream. The verifier (createTokenVerifier)
+// remembers verified tokens until they expire: one signature check per token and process.
 import { type Identity, InvalidTokenError, type TokenVerifier } from '@flowex/server';
 
-export type { Identity };
+export type { Identity, TokenVerifier };
 export { InvalidTokenError };
 
 /** Headers a client must never be able to set for a subgraph. Dropped, never forwarded. */
@@ -16,38 +17,6 @@ export const SPOOFABLE_IDENTITY_HEADERS = [
   'x-session-id',
   'x-identity',
 ] as const;
-
-/**
- * Verified tokens are remembered until they expire, so a token costs one signature check
- * per gateway process, not one per request.
- */
-export class CachingVerifier {
-  private readonly cache = new Map<string, Identity>();
-
-  constructor(
-    private readonly verifier: TokenVerifier,
-    private readonly size = 10_000,
-  ) {}
-
-  /**
-   * The identity behind an `Authorization` value; null without one. Throws
-   * InvalidTokenError for a malformed, forged or expired token.
-   */
-  async fromAuthorization(header: string | undefined | null): Promise<Identity | null> {
-    if (!header) return null;
-    const cached = this.cache.get(header);
-    if (cached) {
-      if (cached.expiresAt * 1000 > Date.now()) return cached;
-      this.cache.delete(header);
-      throw new InvalidTokenError('token expired');
-    }
-    const identity = await this.verifier.fromAuthorization(header);
-    if (!identity) return null;
-    if (this.cache.size >= this.size) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(header, identity);
-    return identity;
-  }
-}
 
 /** The `Authorization` value a graphql-ws connection_init payload carries, if any. */
 export function authorizationFromPayload(payload: unknown): string | undefined {

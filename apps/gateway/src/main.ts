@@ -13,7 +13,6 @@ import {
 import { Redis } from 'ioredis';
 import { GatewayCore } from './gateway.ts';
 import { createGatewayHttpServer } from './http.ts';
-import { CachingVerifier } from './identity.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { defaultLimits, type Limits, RateLimits } from './protection.ts';
 import { SubscriptionExecutor } from './subscriptions/executor.ts';
@@ -92,7 +91,7 @@ export async function startGateway(
       });
     });
   }
-  const verifier = new CachingVerifier(options.verifier ?? createTokenVerifier(config.jwksUrl));
+  const verifier = options.verifier ?? createTokenVerifier(config.jwksUrl);
   const rateLimits = new RateLimits(limits, redis, config.REDIS_NAMESPACE);
 
   const landing = config.production

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@flowex/server';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { GatewayCore } from '../gateway.ts';
-import { authorizationFromPayload, type CachingVerifier, InvalidTokenError } from '../identity.ts';
+import { authorizationFromPayload, InvalidTokenError, type TokenVerifier } from '../identity.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import { coerceVariables } from '../operations.ts';
 import {
@@ -131,7 +131,7 @@ function sharedNextFrame(idJson: string, payload: string): Buffer {
 export interface WsDeps {
   core: GatewayCore;
   executor: SubscriptionExecutor;
-  verifier: CachingVerifier;
+  verifier: TokenVerifier;
   rateLimits: RateLimits;
   limits: Limits;
   production: boolean;
