@@ -4,7 +4,7 @@ import { DomainError, ErrorCode } from '@flowex/schema';
 import type { Identity } from '@flowex/server';
 import { recordAudit } from '../data/audit.ts';
 import { findAsset, findMarket, insertMarket, updateMarketStatus } from '../data/reference.ts';
-import { forgetMarket } from './hot-cache.ts';
+import { forgetMarket } from './market-cache.ts';
 import { normaliseCode } from './reference.ts';
 
 export interface CreateMarketInput {

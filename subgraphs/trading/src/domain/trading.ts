@@ -17,7 +17,7 @@ import { DomainError, ErrorCode } from '@flowex/schema';
 import type { Identity } from '@flowex/server';
 import { findUserOrder, lastPrices, OPEN_STATUSES, type OrderRow } from '../data/orders.ts';
 import { findMarket, type MarketRow } from '../data/reference.ts';
-import { cachedMarket, forgetMarket } from './hot-cache.ts';
+import { cachedMarket, forgetMarket } from './market-cache.ts';
 import {
   checkPriceBand,
   type MarketRules,
