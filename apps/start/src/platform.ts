@@ -65,7 +65,11 @@ async function startInProcess(
   const running: RunningService[] = [];
   const bus = new MemoryBus();
   const stop = async () => {
-    for (const service of running.reverse()) {
+    // The engine first: on Ctrl-C the embedded PostgreSQL gets the same SIGINT and closes
+    // connections at once; a stopping engine takes that quietly. Then the rest, gateway first.
+    const engine = running.filter((s) => s.name === 'engine');
+    const others = running.filter((s) => s.name !== 'engine').reverse();
+    for (const service of [...engine, ...others]) {
       await service
         .stop()
         .catch((err: unknown) => logger.error({ err }, `stopping ${service.name}`));

@@ -80,6 +80,7 @@ export class EngineService {
         slot.lock ??= new MarketLock(this.o.databaseUrl, slot.symbol);
         if (!(await slot.lock.tryAcquire())) return this.standBy(slot);
         slot.lock.onLost(() => {
+          if (this.stopped) return; // the database going away while we stop is no news
           this.o.logger.error({ market: slot.symbol }, 'market lock lost');
           void this.release(slot).then(() => this.standBy(slot));
         });
