@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { type BalanceEvent, type Bus, channels, engineQueue } from '@flowex/bus';
 import {
   type Db,
+  type Order,
   type OrderSide,
   type OrderType,
   type SelfTradePrevention,
@@ -624,7 +625,11 @@ export async function cancelAllOrders(
 
 /** The committed state of an order (what order(id) shows). */
 export async function orderView(db: Db, orderId: string): Promise<OrderStateView> {
-  const row = await db.order.findUniqueOrThrow({ where: { id: BigInt(orderId) } });
+  return storedOrderState(await db.order.findUniqueOrThrow({ where: { id: BigInt(orderId) } }));
+}
+
+/** An order row as the state a reply carries. */
+export function storedOrderState(row: Order): OrderStateView {
   const v: OrderStateView = {
     id: String(row.id),
     userId: row.userId,

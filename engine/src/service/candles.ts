@@ -1,4 +1,5 @@
 // Candles (exact OHLCV) and the rolling 24 h ticker, folded trade by trade.
+import type { TickerEvent } from '@flowex/bus';
 import type { CandleInterval } from '@flowex/db';
 import { fromAtoms } from './units.ts';
 
@@ -78,18 +79,8 @@ interface Bucket {
   count: number;
 }
 
-export interface TickerView {
-  marketSymbol: string;
-  lastPrice: string | null;
-  open: string | null;
-  high: string | null;
-  low: string | null;
-  volume: string;
-  quoteVolume: string;
-  tradeCount: number;
-  priceChange: string | null;
-  windowStart: string;
-}
+/** What `ticker:<market>` carries. */
+export type TickerView = TickerEvent;
 
 /** 24 h rolling ticker at one-minute resolution (what the 1m candles give after a restart). */
 export class Ticker {

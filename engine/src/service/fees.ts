@@ -36,20 +36,19 @@ export class FeeSchedule {
   /** Whether every one of these users has rates cached within the last minute. */
   fresh(userIds: Iterable<string>): boolean {
     const now = Date.now();
-    for (const u of userIds) {
-      const c = this.cache.get(u);
-      if (!c || now - c.at > this.ttlMs) return false;
-    }
+    for (const u of userIds) if (this.stale(u, now)) return false;
     return true;
+  }
+
+  private stale(userId: string, now: number): boolean {
+    const c = this.cache.get(userId);
+    return !c || now - c.at > this.ttlMs;
   }
 
   /** Make sure the multipliers of these users are cached (one query for the missing ones). */
   async ensure(userIds: Iterable<string>): Promise<void> {
     const now = Date.now();
-    const missing = [...new Set(userIds)].filter((u) => {
-      const c = this.cache.get(u);
-      return !c || now - c.at > this.ttlMs;
-    });
+    const missing = [...new Set(userIds)].filter((u) => this.stale(u, now));
     if (missing.length === 0) return;
     // 30-day quote volume; markets quoted in other assets than USDT do not count (yet).
     const rows = await this.db.$queryRawUnsafe<{ userId: string; volume: string }[]>(

@@ -28,6 +28,7 @@ import type {
   OrderStateView,
   PlaceCommand,
 } from '../intake/protocol.ts';
+import { storedOrderState } from '../intake/submit.ts';
 import { CommittedBook } from './book-snapshot.ts';
 import { candleDeltas, Ticker, type TradeTick } from './candles.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
@@ -1132,19 +1133,7 @@ export class MarketRunner {
       fills: [],
       seq: String(this.committedSeq),
     };
-    if (row) {
-      reply.order = {
-        id: String(row.id),
-        userId: row.userId,
-        marketSymbol: row.marketSymbol,
-        side: row.side,
-        status: row.status,
-        filledQuantity: fromAtoms(toAtoms(row.filledQuantity)),
-        filledQuoteQuantity: fromAtoms(toAtoms(row.filledQuoteQuantity)),
-        holdRemaining: fromAtoms(toAtoms(row.holdRemaining)),
-      };
-      if (row.rejectReason) reply.order.rejectReason = row.rejectReason;
-    }
+    if (row) reply.order = storedOrderState(row);
     return reply;
   }
 

@@ -5,6 +5,7 @@
 // is a no-op, and one that does not start right after the checkpoint is refused (gap or
 // a second writer). With an ownership lock, the transaction runs on the very connection
 // that holds the lock: a process that lost the market cannot commit anything (fencing).
+import type { CandleEvent } from '@flowex/bus';
 import type { Db, LedgerBucket, LedgerEntryType } from '@flowex/db';
 import type { CandleDelta } from './candles.ts';
 import { fromAtoms } from './units.ts';
@@ -94,18 +95,8 @@ export interface BalanceView {
   locked: string;
 }
 
-export interface CandleView {
-  marketSymbol: string;
-  interval: string;
-  openTime: string;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  quoteVolume: string;
-  tradeCount: number;
-}
+/** A touched candle as committed: exactly what `candles:<market>:<interval>` carries. */
+export type CandleView = CandleEvent;
 
 export interface BatchResult {
   applied: boolean;

@@ -73,18 +73,7 @@ export interface CandleEvent {
   tradeCount: number;
 }
 
-/** `orders:<userId>`: an order's state after a change. */
-export interface OrderEvent {
-  id: string;
-  userId: string;
-  marketSymbol: string;
-  side: 'BUY' | 'SELL';
-  status: string;
-  filledQuantity: string;
-  filledQuoteQuantity: string;
-  holdRemaining: string;
-  rejectReason?: string;
-}
+// `orders:<userId>`: the engine's OrderStateView (@flowex/engine, intake/protocol.ts).
 
 /** `balances:<userId>`: a balance after a change (engine settlement or wallet). */
 export interface BalanceEvent {
