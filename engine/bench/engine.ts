@@ -108,6 +108,24 @@ function latency(w: Workload, n: number, rate: number): Float64Array {
 }
 
 /**
+ * The same open-loop harness with no engine in it: what this machine alone adds to every
+ * message at this rate (clock reads, timer interrupts, the VM not scheduling the thread).
+ * The engine's open-loop p99 cannot be lower than this floor, so it is printed beside it.
+ */
+function harnessFloor(n: number, rate: number): Float64Array {
+  const lat = new Float64Array(n);
+  const periodMs = 1000 / rate;
+  const t0 = performance.now() + 1;
+  for (let i = 0; i < n; i++) {
+    const due = t0 + i * periodMs;
+    let now = performance.now();
+    while (now < due) now = performance.now();
+    lat[i] = (performance.now() - due) * 1000;
+  }
+  return lat.sort();
+}
+
+/**
  * Closed-loop service time per message in µs (start -> end of one message, no queueing),
  * sorted: the engine's own cost, as opposed to the open-loop latency above.
  */
@@ -163,6 +181,7 @@ interface Row {
   svcP50: number;
   svcP99: number;
   svcP999: number;
+  floorP99: number;
 }
 
 const rows: Row[] = [];
@@ -198,12 +217,14 @@ for (const name of scenarios) {
   const nob = Math.max(runNob(w, prefix), runNob(w, prefix));
   let lat: Float64Array = new Float64Array([Number.NaN]);
   let svc: Float64Array = new Float64Array([Number.NaN]);
+  let floor: Float64Array = new Float64Array([Number.NaN]);
   if (LAT_MESSAGES > 0) {
     // collect the garbage of the previous phases (report strings, nodejs-order-book objects)
     // so that no major GC they caused lands inside the measurement
     (globalThis as { gc?: () => void }).gc?.();
     latency(w, Math.min(100_000, w.count), RATE); // warm the loop (discarded)
     lat = latency(w, Math.min(LAT_MESSAGES, w.count), RATE);
+    floor = harnessFloor(Math.min(LAT_MESSAGES, w.count), RATE);
     svc = serviceTimes(w, Math.min(LAT_MESSAGES, w.count));
   }
   const row: Row = {
@@ -223,10 +244,11 @@ for (const name of scenarios) {
     svcP50: pct(svc, 0.5),
     svcP99: pct(svc, 0.99),
     svcP999: pct(svc, 0.999),
+    floorP99: pct(floor, 0.99),
   };
   rows.push(row);
   console.log(
-    `${name.padEnd(12)} ours ${fmt(best)} M/s (full ${w.count}; ${fmt(bestCpu)} M per CPU-s) | on first ${prefix}: ours ${fmt(oursPrefix)} M/s vs nodejs-order-book ${fmt(nob)} M/s = x${row.ratio.toFixed(1)} | hash ${hashOk ? 'OK' : 'MISMATCH'} | latency p50 ${row.p50.toFixed(2)} us p99 ${row.p99.toFixed(2)} us p99.9 ${row.p999.toFixed(2)} us max ${row.max.toFixed(0)} us | service time p50 ${row.svcP50.toFixed(2)} p99 ${row.svcP99.toFixed(2)} p99.9 ${row.svcP999.toFixed(2)} us`,
+    `${name.padEnd(12)} ours ${fmt(best)} M/s (full ${w.count}; ${fmt(bestCpu)} M per CPU-s) | on first ${prefix}: ours ${fmt(oursPrefix)} M/s vs nodejs-order-book ${fmt(nob)} M/s = x${row.ratio.toFixed(1)} | hash ${hashOk ? 'OK' : 'MISMATCH'} | latency p50 ${row.p50.toFixed(2)} us p99 ${row.p99.toFixed(2)} us p99.9 ${row.p999.toFixed(2)} us max ${row.max.toFixed(0)} us (harness alone: p99 ${row.floorP99.toFixed(2)} us) | service time p50 ${row.svcP50.toFixed(2)} p99 ${row.svcP99.toFixed(2)} p99.9 ${row.svcP999.toFixed(2)} us`,
   );
 }
 const bpo = bytesPerRestingOrder(1_000_000);
@@ -242,6 +264,7 @@ const summary = {
   p99MicrosAt1M: Number(Math.max(...rows.map((r) => r.p99)).toFixed(3)),
   p999MicrosAt1M: Number(Math.max(...rows.map((r) => r.p999)).toFixed(3)),
   serviceP99Micros: Number(Math.max(...rows.map((r) => r.svcP99)).toFixed(3)),
+  harnessFloorP99MicrosAt1M: Number(Math.max(...rows.map((r) => r.floorP99)).toFixed(3)),
   offeredRate: RATE,
   bytesPerRestingOrder: Number(bpo.toFixed(1)),
   loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
@@ -261,6 +284,7 @@ const summary = {
         p99us: Number(r.p99.toFixed(3)),
         p999us: Number(r.p999.toFixed(3)),
         serviceP99us: Number(r.svcP99.toFixed(3)),
+        floorP99us: Number(r.floorP99.toFixed(3)),
       },
     ]),
   ),
