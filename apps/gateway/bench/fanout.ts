@@ -24,16 +24,18 @@ const { value: gw } = await start<{ url: string }>('ours', {
   limits: { maxSocketsPerIp: 50_000, connectionInitTimeoutMs: 60_000 },
   workers: WORKERS,
 });
-const wsUrl = gw.url.replace(/^http/, 'ws');
+const gatewayWsUrl = gw.url.replace(/^http/, 'ws');
 
 interface Subscriber {
   ws: WebSocket;
   received: Map<string, number>;
+  /** Closed by the bench itself: not an error. */
+  closing?: boolean;
 }
 const subscribers: Subscriber[] = [];
 let errors = 0;
 
-function connectOne(): Promise<void> {
+function connectOne(wsUrl: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl, 'graphql-transport-ws', {
       perMessageDeflate: false,
@@ -65,24 +67,24 @@ function connectOne(): Promise<void> {
     });
     ws.on('error', reject);
     ws.on('close', (code) => {
-      if (code !== 1000 && code !== 1005) errors++;
+      if (!s.closing && code !== 1000 && code !== 1005) errors++;
     });
   });
 }
 
-async function grow(to: number) {
+async function grow(to: number, wsUrl = gatewayWsUrl) {
   const started = performance.now();
   while (subscribers.length < to) {
     const batch = Math.min(200, to - subscribers.length);
-    await Promise.all(Array.from({ length: batch }, connectOne));
+    await Promise.all(Array.from({ length: batch }, () => connectOne(wsUrl)));
   }
   // Let the last subscriptions reach the (shared) upstream.
   await new Promise((r) => setTimeout(r, 500));
   return round((performance.now() - started) / 1000);
 }
 
-async function phase(name: string, events = EVENTS) {
-  subgraphs.stdin!.write(`publish ${name} ${events}\n`);
+async function phase(name: string, events = EVENTS, publisher = subgraphs) {
+  publisher.stdin!.write(`publish ${name} ${events}\n`);
   const deadline = performance.now() + (events / PER_SECOND) * 1000 + 15_000;
   const expected = events * subscribers.length;
   const count = () => {
@@ -149,12 +151,37 @@ for (const [i, size] of PHASES.entries()) {
   );
   results.push(result);
 }
-for (const s of subscribers) s.ws.terminate();
+function disconnectAll() {
+  for (const s of subscribers) {
+    s.closing = true;
+    s.ws.terminate();
+  }
+  subscribers.length = 0;
+}
+disconnectAll();
+
+let floor: Awaited<ReturnType<typeof phase>> | undefined;
+if (process.env.FANOUT_FLOOR !== '0') {
+  const size = PHASES.at(-1)!;
+  const { value, child } = await start<{ url: string }>('floor', {
+    publishPerSecond: PER_SECOND,
+    publishCount: EVENTS,
+  });
+  await grow(size, value.url);
+  await phase('floorwarmup', 10, child);
+  floor = await phase('floor', EVENTS, child);
+  console.log(
+    `${String(floor.subscribers).padStart(6)} subscribers, floor (bare ws server, one pre-built frame per socket, no GraphQL): p50 ${floor.p50Ms} ms  p99 ${floor.p99Ms} ms  max ${floor.maxMs} ms  delivered ${floor.delivered}  missed ${floor.missed}`,
+  );
+  disconnectAll();
+}
 stopAll();
 console.log(
   JSON.stringify({
     p99Ms1k: results[0]!.p99Ms,
     p99Ms10k: results[1]!.p99Ms,
+    floorP99Ms10k: floor?.p99Ms ?? null,
+    floorP50Ms10k: floor?.p50Ms ?? null,
     p50Ms1k: results[0]!.p50Ms,
     p50Ms10k: results[1]!.p50Ms,
     missedEvents: results.reduce((n, r) => n + r.missed, 0),

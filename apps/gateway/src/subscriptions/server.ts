@@ -43,7 +43,8 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  */
 const frameCache = new Map<string, { payload: string; frame: Buffer }>();
 
-function textFrame(text: string): Buffer {
+/** One unmasked, unfragmented WebSocket text frame (server → client). */
+export function textFrame(text: string): Buffer {
   const data = Buffer.from(text, 'utf8');
   const length = data.length;
   const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
