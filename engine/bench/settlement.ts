@@ -162,20 +162,26 @@ try {
   latencies.sort();
   const pct = (p: number) => latencies[Math.min(N - 1, Math.floor(N * p))]!;
   const trades = await t.db.trade.count();
-  if (process.env.BENCH_DEBUG) {
-    const m = await engine.service.metrics.registry.getMetricsAsJSON();
-    for (const x of m)
-      if (x.name.includes('batch') || x.name.includes('settlement_seconds')) {
-        const v = (x as { values: { metricName?: string; value: number }[] }).values;
-        console.error(
-          x.name,
-          v
-            .filter((y) => y.metricName?.endsWith('_sum') || y.metricName?.endsWith('_count'))
-            .map((y) => `${y.metricName}=${y.value}`)
-            .join(' '),
-        );
-      }
-  }
+  // Where the time goes: the settlement transactions (one at a time per market) against the
+  // whole run. Orders per second of transaction time is what settlement alone could sustain.
+  const { batchSize, commitSeconds } = engine.service.metrics;
+  const total = async (h: typeof batchSize, suffix: string) =>
+    (await h.get()).values
+      .filter((v) => v.metricName?.endsWith(suffix))
+      .reduce((a, v) => a + v.value, 0);
+  const batches = await total(batchSize, '_count');
+  const commands = await total(batchSize, '_sum');
+  const commitTotal = await total(commitSeconds, '_sum');
+  const settlement = {
+    batches,
+    meanBatch: Math.round(commands / batches),
+    meanCommitMs: Number(((commitTotal / batches) * 1000).toFixed(1)),
+    commitBusyPercent: Math.round((commitTotal / seconds) * 100),
+    ordersPerCommitSecond: Math.round(commands / commitTotal),
+  };
+  console.error(
+    `${settlement.batches} batches of ${settlement.meanBatch} commands on average; one settlement transaction took ${settlement.meanCommitMs} ms on average and transactions were in flight ${settlement.commitBusyPercent}% of the run: settlement alone sustains at most ${settlement.ordersPerCommitSecond} orders/s per market at that cost`,
+  );
   await engine.stop();
   await bus.close();
   console.log(
@@ -188,6 +194,8 @@ try {
       ordersPerSecond: Math.round(N / seconds),
       p50Ms: Number(pct(0.5).toFixed(2)),
       p99Ms: Number(pct(0.99).toFixed(2)),
+      p999Ms: Number(pct(0.999).toFixed(2)),
+      ...settlement,
     }),
   );
 } finally {
