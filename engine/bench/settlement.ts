@@ -1,17 +1,23 @@
 // Settlement benchmark: engine loop + group commit on a real PostgreSQL, fed through the
-// bus. The intake side (order rows, holds, EngineCommand rows) is written in bulk before
-// the clock starts; what is measured is command → engine → committed batch → reply.
-// Prints one final JSON line: { ordersPerSecond, p99Ms, ... }.
-//   BENCH_ORDERS (default 40000), BENCH_WINDOW in-flight commands (default 1000)
+// bus. Phase 1: the intake side (order rows, holds, EngineCommand rows) is written in bulk
+// before the clock starts; what is measured is command → engine → committed batch → reply.
+// Phase 2 ("with intake"): every order goes through `submitOrder` as the trading subgraph
+// calls it (one durable statement per order, then the bus), so intake is inside the clock —
+// the ceiling for placeOrder through the whole platform, minus HTTP and GraphQL.
+// Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...} }.
+//   BENCH_ORDERS (default 40000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
+//   BENCH_WINDOW in-flight commands (default 1000)
 import { randomUUID } from 'node:crypto';
 import { engineQueue, MemoryBus } from '@flowex/bus';
-import { type Db, seedDatabase } from '@flowex/db';
+import { createDb, type Db, seedDatabase } from '@flowex/db';
 import { createTestDatabase } from '@flowex/db/testing';
 import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
+import { submitOrder } from '../src/intake/submit.ts';
 import { startEngine } from '../src/main.ts';
 import { testConfig } from '../test/service/helpers.ts';
 
 const N = Number(process.env.BENCH_ORDERS ?? 40_000);
+const N_INTAKE = Number(process.env.BENCH_INTAKE_ORDERS ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
 const USERS = 200;
 const M = 'BTC-USDT';
@@ -182,6 +188,52 @@ try {
   console.error(
     `${settlement.batches} batches of ${settlement.meanBatch} commands on average; one settlement transaction took ${settlement.meanCommitMs} ms on average and transactions were in flight ${settlement.commitBusyPercent}% of the run: settlement alone sustains at most ${settlement.ordersPerCommitSecond} orders/s per market at that cost`,
   );
+  // Phase 2: intake inside the clock, through the trading subgraph's own function and a
+  // pool of its own (as the subgraph has).
+  let withIntake: Record<string, number> | undefined;
+  if (N_INTAKE > 0) {
+    const intakeDb = createDb(t.url, { poolSize: 16 });
+    const lat = new Float64Array(N_INTAKE);
+    let k = 0;
+    let timedOut = 0;
+    const t0 = performance.now();
+    const intakeLane = async () => {
+      while (k < N_INTAKE) {
+        const i = k++;
+        const u = users[i % users.length]!;
+        const side = Math.random() < 0.5 ? ('BUY' as const) : ('SELL' as const);
+        const sent = performance.now();
+        const result = await submitOrder(intakeDb, bus, {
+          userId: u.id,
+          marketSymbol: M,
+          side,
+          price: (30_000 + Math.floor(Math.random() * 41) - 20).toFixed(2),
+          quantity: (0.001 * (1 + Math.floor(Math.random() * 10))).toFixed(3),
+          timeoutMs: 60_000,
+        });
+        if (result.timedOut) timedOut++;
+        lat[i] = performance.now() - sent;
+      }
+    };
+    await Promise.all(Array.from({ length: WINDOW }, intakeLane));
+    const secs = (performance.now() - t0) / 1000;
+    lat.sort();
+    const q = (p: number) =>
+      Number(lat[Math.min(N_INTAKE - 1, Math.floor(N_INTAKE * p))]!.toFixed(2));
+    withIntake = {
+      orders: N_INTAKE,
+      seconds: Number(secs.toFixed(3)),
+      ordersPerSecond: Math.round(N_INTAKE / secs),
+      p50Ms: q(0.5),
+      p99Ms: q(0.99),
+      p999Ms: q(0.999),
+      timedOut,
+    };
+    console.error(
+      `with intake (submitOrder per order, ${WINDOW} in flight): ${withIntake.ordersPerSecond} orders/s, p50 ${withIntake.p50Ms} ms, p99 ${withIntake.p99Ms} ms, p99.9 ${withIntake.p999Ms} ms`,
+    );
+    await intakeDb.$disconnect();
+  }
   await engine.stop();
   await bus.close();
   console.log(
@@ -196,6 +248,7 @@ try {
       p99Ms: Number(pct(0.99).toFixed(2)),
       p999Ms: Number(pct(0.999).toFixed(2)),
       ...settlement,
+      withIntake,
     }),
   );
 } finally {
