@@ -1,6 +1,7 @@
 // A small closed-loop HTTP load generator: `connections` keep-alive connections, each sending
 // the next request as soon as the previous answer arrives. Reports requests/s and latency
-// percentiles; a non-2xx answer or a GraphQL error counts as an error.
+// percentiles; a non-2xx answer or a GraphQL error counts as an error. A request can be a
+// sequence of calls (each to its own URL), made one after the other and timed as one.
 import { Pool } from 'undici';
 
 export interface LoadResult {
@@ -11,13 +12,33 @@ export interface LoadResult {
   errors: number;
 }
 
+export interface Call {
+  url: string;
+  body: string;
+}
+
 export async function load(
   url: string,
   body: string,
   options: { connections: number; warmupMs: number; durationMs: number },
 ): Promise<LoadResult> {
-  const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: options.connections, pipelining: 1 });
+  return loadSequence([{ url, body }], options);
+}
+
+export async function loadSequence(
+  calls: Call[],
+  options: { connections: number; warmupMs: number; durationMs: number },
+): Promise<LoadResult> {
+  const pools = new Map<string, Pool>();
+  const steps = calls.map(({ url, body }) => {
+    const target = new URL(url);
+    let pool = pools.get(target.origin);
+    if (!pool) {
+      pool = new Pool(target.origin, { connections: options.connections, pipelining: 1 });
+      pools.set(target.origin, pool);
+    }
+    return { pool, path: target.pathname, body };
+  });
   const headers = { 'content-type': 'application/json' };
   let measuring = false;
   let stop = false;
@@ -27,11 +48,15 @@ export async function load(
     while (!stop) {
       const started = performance.now();
       try {
-        const res = await pool.request({ path: target.pathname, method: 'POST', headers, body });
-        const text = await res.body.text();
+        let failed = false;
+        for (const { pool, path, body } of steps) {
+          const res = await pool.request({ path, method: 'POST', headers, body });
+          const text = await res.body.text();
+          if (res.statusCode !== 200 || text.includes('"errors"')) failed = true;
+        }
         if (measuring) {
           latencies.push(performance.now() - started);
-          if (res.statusCode !== 200 || text.includes('"errors"')) errors++;
+          if (failed) errors++;
         }
       } catch {
         if (measuring) errors++;
@@ -47,7 +72,7 @@ export async function load(
   const elapsed = (performance.now() - started) / 1000;
   stop = true;
   await Promise.all(workers);
-  await pool.destroy();
+  await Promise.all([...pools.values()].map((pool) => pool.destroy()));
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
