@@ -148,6 +148,7 @@ try {
     databaseUrl: t.url,
     port: 0,
     sweepMs: 3_600_000,
+    ...(process.env.BENCH_MAX_BATCH ? { maxBatch: Number(process.env.BENCH_MAX_BATCH) } : {}),
   });
   const messages = await intake(t.db, users);
   console.error(`intake of ${N} orders written; measuring (window ${WINDOW})`);

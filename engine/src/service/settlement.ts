@@ -138,12 +138,15 @@ export function prismaSettler(db: Db): Settler {
  * insert nothing): processed commands, order states, trades and their fills (joined on the
  * engine sequence), ledger rows, transactions, candles and the checkpoint. Five round trips
  * per batch instead of twelve. Counts come back so that the caller can refuse (and roll back)
- * a batch that was partly applied before.
+ * a batch that was partly applied before. Arrays are joined (unnest), never tested with
+ * `= ANY(array)`: that compares every candidate row with every element (a backlog of
+ * unprocessed commands made it O(backlog × batch)).
  */
 const BATCH_SQL = `
 WITH cmd AS (
-  UPDATE "EngineCommand" SET "processedSeq" = $1
-   WHERE id = ANY($2::bigint[]) AND "processedSeq" IS NULL AND "marketSymbol" = $3
+  UPDATE "EngineCommand" AS c SET "processedSeq" = $1
+    FROM unnest($2::bigint[]) AS x(id)
+   WHERE c.id = x.id AND c."processedSeq" IS NULL AND c."marketSymbol" = $3
   RETURNING 1
 ), ord AS (
   UPDATE "Order" AS o SET status = x.status::"OrderStatus",
