@@ -95,6 +95,10 @@ export const variables = {
     schema: z.string().min(16).optional(),
     doc: 'Server secret deriving deposit addresses. Required in production; generated in development.',
   },
+  AUTH_REGISTRATIONS_PER_IP_HOUR: {
+    schema: z.coerce.number().int().min(1).default(20),
+    doc: 'Registrations per client IP address per hour (each costs an argon2 hash); `RATE_LIMITED` above it.',
+  },
   ARGON2_MEMORY_KIB: {
     schema: z.coerce.number().int().min(19_456).default(19_456),
     doc: 'argon2id memory cost (KiB); OWASP minimum 19 MiB.',

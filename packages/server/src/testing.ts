@@ -60,6 +60,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    // Test files register many accounts, often from one address.
+    AUTH_REGISTRATIONS_PER_IP_HOUR: '100000',
     FLOWEX_DATA_DIR: mkdtempSync(join(tmpdir(), 'flowex-test-')),
     REDIS_URL: TEST_REDIS_URL,
     ...overrides,

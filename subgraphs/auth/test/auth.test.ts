@@ -65,6 +65,7 @@ beforeAll(async () => {
       loginPerAccount: { points: 3, duration: 60 },
       loginPerIp: { points: 5, duration: 60 },
       twoFactorPerUser: { points: 4, duration: 60 },
+      registerPerIp: { points: 3, duration: 60 },
     },
   });
   url = auth.url;
@@ -83,6 +84,23 @@ const auditActions = async (userId: string) =>
   );
 
 describe('register', () => {
+  it('refuses registrations beyond the per-IP limit before hashing anything, only for that address', async () => {
+    const ip = '203.0.113.77';
+    const attempt = (email: string, from = ip) =>
+      gql(url, REGISTER, { input: { email, password: strongPassword() } }, { ip: from });
+    for (let i = 0; i < 3; i++)
+      expect((await attempt(`flood${i}@example.com`)).errors).toBeUndefined();
+    const refused = await attempt('flood3@example.com');
+    expect(codeOf(refused)).toBe('RATE_LIMITED');
+    expect(refused.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThan(0);
+    expect(await tdb.db.user.findUnique({ where: { email: 'flood3@example.com' } })).toBeNull();
+    expect(
+      await tdb.db.auditLog.count({ where: { action: 'auth.register.rate_limited', ip } }),
+    ).toBe(1);
+    // Another address is unaffected.
+    expect((await attempt('flood3@example.com', '203.0.113.78')).errors).toBeUndefined();
+  });
+
   it('normalises the email, stores an argon2id hash with the configured cost, grants TRADER', async () => {
     const user = await tdb.db.user.findUniqueOrThrow({ where: { id: alice.id } });
     expect(user.email).toBe('alice@example.com');

@@ -6,6 +6,7 @@ export type AuditAction =
   | 'auth.login.success'
   | 'auth.login.failure'
   | 'auth.login.rate_limited'
+  | 'auth.register.rate_limited'
   | 'auth.refresh.reuse_detected'
   | 'auth.logout'
   | 'auth.password.changed'

@@ -70,6 +70,12 @@ export async function register(
   input: { email: string; password: string; firstName?: string | null; lastName?: string | null },
   req: RequestInfo,
 ): Promise<AuthPayloadResult> {
+  try {
+    await s.limits.registerPerIp.take(req.ip ?? 'unknown');
+  } catch (error) {
+    await audit(s.db, { action: 'auth.register.rate_limited', ip: req.ip });
+    throw error;
+  }
   const email = validEmail(input.email);
   const firstName = cleanName(input.firstName, 'firstName') ?? null;
   const lastName = cleanName(input.lastName, 'lastName') ?? null;

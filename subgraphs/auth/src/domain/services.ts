@@ -20,7 +20,11 @@ export interface AuthServices {
   hasher: PasswordHasher;
   totpKey: Buffer;
   twoFactor: TwoFactorChecker;
-  limits: { loginPerIp: FailureLimiter; loginPerAccount: FailureLimiter };
+  limits: {
+    loginPerIp: FailureLimiter;
+    loginPerAccount: FailureLimiter;
+    registerPerIp: FailureLimiter;
+  };
 }
 
 export interface AuthOptions {
@@ -35,7 +39,11 @@ export async function createAuthServices(
   redis: Redis | undefined,
   options: AuthOptions = {},
 ): Promise<AuthServices> {
-  const rules = { ...defaultRateLimits, ...options.rateLimits };
+  const rules = {
+    ...defaultRateLimits,
+    registerPerIp: { points: config.AUTH_REGISTRATIONS_PER_IP_HOUR, duration: 60 * 60 },
+    ...options.rateLimits,
+  };
   const prefix = options.rateLimitPrefix ?? `${config.REDIS_NAMESPACE}:rl`;
   return {
     db,
@@ -51,6 +59,7 @@ export async function createAuthServices(
     limits: {
       loginPerIp: new FailureLimiter('login-ip', rules.loginPerIp, redis, prefix),
       loginPerAccount: new FailureLimiter('login-account', rules.loginPerAccount, redis, prefix),
+      registerPerIp: new FailureLimiter('register-ip', rules.registerPerIp, redis, prefix),
     },
   };
 }
