@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { type Bus, busFor } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
-import { close, createLogger, type Logger, listen } from '@flowex/server';
+import { close, createLogger, type Logger, listen, serveMetrics } from '@flowex/server';
 import { EngineService } from './service/index.ts';
 
 export interface StartEngineOptions {
@@ -68,12 +68,8 @@ export async function startEngine(
       return;
     }
     if (path === '/metrics') {
-      service.metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': service.metrics.registry.contentType });
-          res.end(text);
-        },
-        () => json(500, { error: 'metrics failed' }),
+      serveMetrics(req, res, service.metrics.registry, config.METRICS_TOKEN).catch(() =>
+        json(500, { error: 'metrics failed' }),
       );
       return;
     }

@@ -2,7 +2,7 @@
 // Apollo Sandbox in development, /health, /ready and /metrics. The same server takes the
 // graphql-ws upgrades (subscriptions/server.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '@flowex/server';
+import { type Logger, serveMetrics } from '@flowex/server';
 import type { GatewayCore } from './gateway.ts';
 import { InvalidTokenError, type TokenVerifier } from './identity.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -23,6 +23,8 @@ export interface HttpDeps {
   limits: Limits;
   production: boolean;
   metrics: GatewayMetrics;
+  /** METRICS_TOKEN: when set, /metrics answers only requests bearing it. */
+  metricsToken?: string | undefined;
   logger: Logger;
   /** Development landing page (Apollo Sandbox); none in production. */
   landingPage?: () => Promise<string>;
@@ -85,11 +87,7 @@ export function createGatewayHttpServer(deps: HttpDeps): Server {
         JSON.stringify({ status: ok ? 'ready' : 'not ready', checks }),
       );
     }
-    if (pathname === '/metrics') {
-      const body = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      return void res.end(body);
-    }
+    if (pathname === '/metrics') return serveMetrics(req, res, metrics.registry, deps.metricsToken);
     if (pathname !== '/graphql' && pathname !== '/') {
       return send(res, 404, '{"error":"not found"}');
     }

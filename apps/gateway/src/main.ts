@@ -111,6 +111,7 @@ export async function startGateway(
     limits,
     production: config.production,
     metrics,
+    metricsToken: config.METRICS_TOKEN,
     logger,
     ...(landing ? { landingPage: landing } : {}),
     ready: async () => {

@@ -150,6 +150,23 @@ describe('operational routes', () => {
     expect(text).toMatch(/flowex_gateway_active_subscriptions/);
   });
 
+  it('/metrics with METRICS_TOKEN set: 401 without the token, the figures with it', async () => {
+    const token = 'metrics-token-0123456789';
+    const guarded = await startPlatform({ env: { METRICS_TOKEN: token } });
+    try {
+      const at = guarded.url.replace('/graphql', '/metrics');
+      for (const authorization of [undefined, 'Bearer wrong-token-0123456789', token]) {
+        const res = await fetch(at, authorization ? { headers: { authorization } } : {});
+        expect(res.status).toBe(401);
+      }
+      const res = await fetch(at, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/flowex_gateway_open_websockets/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('serves Apollo Sandbox in development', async () => {
     const res = await fetch(p.url, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);

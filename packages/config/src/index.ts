@@ -111,6 +111,10 @@ export const variables = {
     schema: z.coerce.number().int().min(1).default(1),
     doc: 'argon2id lanes.',
   },
+  METRICS_TOKEN: {
+    schema: z.string().min(16).optional(),
+    doc: 'When set, every service answers `/metrics` only with `Authorization: Bearer <token>` (Prometheus `authorization` credentials). Unset: open, as on an internal network.',
+  },
   LOG_LEVEL: {
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     doc: 'pino log level for every service.',

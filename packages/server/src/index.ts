@@ -20,5 +20,11 @@ export {
   type TokenVerifier,
 } from './identity.ts';
 export { createLogger, type Logger } from './logger.ts';
+export {
+  createSubgraphMetrics,
+  metricsAuthorized,
+  type SubgraphMetrics,
+  serveMetrics,
+} from './metrics.ts';
 export { type RunningService, type SubgraphOptions, startSubgraph } from './subgraph.ts';
 export { attachGraphQLWebSocket } from './websocket.ts';

@@ -8,6 +8,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { type GraphQLSchema, parse } from 'graphql';
 import { close, createGraphQLHttpServer, type HttpOptions, listen } from './http.ts';
 import type { Logger } from './logger.ts';
+import { createSubgraphMetrics, serveMetrics } from './metrics.ts';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   name: string;
@@ -21,6 +22,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   ready?: () => Promise<boolean>;
   /** Extra plain-HTTP routes served next to /graphql. */
   routes?: HttpOptions<TContext>['routes'];
+  /** METRICS_TOKEN: when set, /metrics answers only requests bearing it. */
+  metricsToken?: string | undefined;
   /** Called with the built schema and HTTP server before listening (WebSocket transports). */
   attach?: (server: Server, schema: GraphQLSchema) => (() => Promise<void>) | undefined;
 }
@@ -40,20 +43,24 @@ export async function startSubgraph<TContext extends BaseContext>(
     typeDefs,
     resolvers: options.resolvers as never,
   });
+  const metrics = createSubgraphMetrics(options.name);
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: !options.production,
     includeStacktraceInErrorResponses: !options.production,
     logger: options.logger,
     // Traces go to our own metrics, not into every response to the gateway.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.plugin],
   });
   await apollo.start();
   const server = createGraphQLHttpServer({
     apollo,
     context: options.context,
     ...(options.ready ? { ready: options.ready } : {}),
-    ...(options.routes ? { routes: options.routes } : {}),
+    routes: {
+      ...options.routes,
+      '/metrics': (req, res) => serveMetrics(req, res, metrics.registry, options.metricsToken),
+    },
   });
   const detach = options.attach?.(server, schema);
   const port = await listen(server, options.port, options.host);

@@ -42,6 +42,7 @@ export async function startAuth(
     port: config.AUTH_PORT,
     host: config.LISTEN_HOST,
     production: config.production,
+    metricsToken: config.METRICS_TOKEN,
     logger,
     context: async (req) => ({
       db,

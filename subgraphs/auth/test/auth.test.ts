@@ -55,11 +55,12 @@ async function login(email: string, password: string, code?: string) {
 }
 
 let alice: Account;
+const metricsToken = 'auth-metrics-token-0123456789';
 
 beforeAll(async () => {
   tdb = await createTestDatabase('auth');
   await seedDatabase(tdb.db, { sandbox: true });
-  auth = await startAuth(testConfig(), tdb.db, {
+  auth = await startAuth(testConfig({ METRICS_TOKEN: metricsToken }), tdb.db, {
     rateLimitPrefix: prefix,
     rateLimits: {
       loginPerAccount: { points: 3, duration: 60 },
@@ -381,5 +382,23 @@ describe('rate limits', () => {
     expect(codeOf(r)).toBe('RATE_LIMITED');
     // Another address is unaffected.
     expect(codeOf(await login('alice@example.com', alice.password))).toBeUndefined();
+  });
+});
+
+describe('/metrics', () => {
+  it('times every operation by root field and outcome, for the holder of METRICS_TOKEN only', async () => {
+    await gql(url, LOGIN, { email: 'nobody@example.com', password: 'x' });
+    const at = url.replace('/graphql', '/metrics');
+    expect((await fetch(at)).status).toBe(401);
+    const res = await fetch(at, { headers: { authorization: `Bearer ${metricsToken}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(
+      /flowex_subgraph_operation_seconds_count\{service="auth",field="register",outcome="ok"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /flowex_subgraph_operation_seconds_count\{service="auth",field="login",outcome="error"\} [1-9]/,
+    );
+    expect(text).toMatch(/process_cpu_seconds_total\{service="auth"\}/);
   });
 });

@@ -35,6 +35,7 @@ export async function startMarketData(config: Config, db: Db, bus?: Bus): Promis
     port: config.MARKET_DATA_PORT,
     host: config.LISTEN_HOST,
     production: config.production,
+    metricsToken: config.METRICS_TOKEN,
     logger,
     context: async () => context,
     ready: () => databaseReachable(db),

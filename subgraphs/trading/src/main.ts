@@ -31,6 +31,7 @@ export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<R
     port: config.TRADING_PORT,
     host: config.LISTEN_HOST,
     production: config.production,
+    metricsToken: config.METRICS_TOKEN,
     logger: createLogger('trading', config.LOG_LEVEL),
     context: async (req) => ({
       db,

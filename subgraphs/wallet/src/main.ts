@@ -49,6 +49,7 @@ export async function startWallet(
     port: config.WALLET_PORT,
     host: config.LISTEN_HOST,
     production: config.production,
+    metricsToken: config.METRICS_TOKEN,
     logger,
     context: async (req) => ({ db, ...(await identify(verifier, req)), services }),
     ready: () => databaseReachable(db),
