@@ -594,13 +594,19 @@ export class MarketRunner {
       // Halts are refused at intake (trading domain, on the current Market row): the status
       // loaded at start would be stale after a halt or a resume.
       const cmd = toCore(body, market);
-      if (body.side === 'BUY' && body.type === 'MARKET' && body.quantity !== undefined) {
-        // Holds of market buys by quantity are an estimate: refuse what they may not cover.
+      if (body.side === 'BUY' && body.type === 'MARKET' && cmd.kind === 'place' && cmd.quantity) {
+        // A market buy by quantity holds quantity × (best ask at submission + band). When the
+        // book has moved up since and the band may cost more than that, it fills what its hold
+        // covers — an IOC capped at hold / quantity — and the rest expires.
         const best = this.engine.bestAsk();
         if (best !== null) {
           const bound = (BigInt(best) * BigInt(10000 + market.marketProtectionBps)) / 10000n;
-          const worst = bound * BigInt(cmd.kind === 'place' ? (cmd.quantity ?? 0) : 0) * u.tickLot;
-          if (worst > order.holdRemaining) throw new LocalReject('INSUFFICIENT_FUNDS');
+          const lots = BigInt(cmd.quantity) * u.tickLot;
+          if (bound * lots > order.holdRemaining) {
+            const cap = order.holdRemaining / lots;
+            if (cap < 1n) throw new LocalReject('INSUFFICIENT_FUNDS');
+            Object.assign(cmd, { type: 'LIMIT', timeInForce: 'IOC', price: Number(cap) });
+          }
         }
       }
       const events = execute(this.engine, cmd);

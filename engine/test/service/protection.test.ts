@@ -1,5 +1,6 @@
-// Stop-market BUYs never spend more than their hold (also after a restart), and the
-// circuit breaker's window arithmetic.
+// Stop-market BUYs never spend more than their hold (also after a restart), a market BUY
+// whose book moved up after submission fills what its hold covers, and the circuit
+// breaker's window arithmetic.
 import { MemoryBus } from '@flowex/bus';
 import type { Db } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
@@ -68,6 +69,73 @@ describe('stop-market BUY', () => {
       holdRemaining: '0',
     });
     expect(await balance(t.db, bob.id, 'USDT')).toEqual({ available: '685', locked: '0' });
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+});
+
+describe('market BUY by quantity', () => {
+  let t: TestDatabase;
+  let bus: MemoryBus;
+  let engine: RunningEngine;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('engine_marketbuy');
+    await seed(t.db);
+    bus = new MemoryBus();
+    engine = await startEngine(testConfig(), t.db, bus, {
+      markets: [M],
+      databaseUrl: t.url,
+      port: 0,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await engine?.stop();
+    await bus?.close();
+    await t?.drop();
+  });
+
+  const marketBuy = (userId: string, quantity: string, hold: string) =>
+    submitOrder(t.db, bus, {
+      userId,
+      marketSymbol: M,
+      side: 'BUY',
+      type: 'MARKET',
+      quantity,
+      hold,
+    });
+
+  it('whose best ask rose after submission fills what its hold covers, and the rest expires', async () => {
+    const alice = await fundedUser(t.db, 'alice@example.com', { BTC: '1' });
+    const bob = await fundedUser(t.db, 'bob@example.com', { USDT: '1000' });
+    const sell = (price: string) =>
+      submitOrder(t.db, bus, {
+        userId: alice.id,
+        marketSymbol: M,
+        side: 'SELL',
+        price,
+        quantity: '0.01',
+      });
+    await sell('30000');
+    await sell('31000');
+    // Held as if the best ask had been ≈ 28,571 (× 1.05 = 30,000): 0.02 × 30,000 = 600. The
+    // band from 30,000 (31,500) could cost 630: the order is capped at 600 / 0.02 = 30,000.
+    const bought = await marketBuy(bob.id, '0.02', '600');
+    expect(bought.order).toMatchObject({
+      status: 'EXPIRED',
+      filledQuantity: '0.01',
+      filledQuoteQuantity: '300',
+      holdRemaining: '0',
+    });
+    expect(await balance(t.db, bob.id, 'USDT')).toEqual({ available: '700', locked: '0' });
+    // Nothing within the hold at all: it expires unfilled, the hold comes back whole.
+    const none = await marketBuy(bob.id, '0.01', '290');
+    expect(none.order).toMatchObject({
+      status: 'EXPIRED',
+      filledQuantity: '0',
+      holdRemaining: '0',
+    });
+    expect(await balance(t.db, bob.id, 'USDT')).toEqual({ available: '700', locked: '0' });
     expect(await ledgerViolations(t.db)).toEqual([]);
   });
 });
