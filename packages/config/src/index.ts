@@ -85,7 +85,7 @@ export const variables = {
   },
   REFRESH_TOKEN_TTL_DAYS: {
     schema: z.coerce.number().int().min(1).max(365).default(30),
-    doc: 'Refresh-token (session) lifetime.',
+    doc: 'Session lifetime from sign-in; refreshing rotates the token but does not extend it.',
   },
   TOTP_ENCRYPTION_KEY: {
     schema: z.string().min(1).optional(),

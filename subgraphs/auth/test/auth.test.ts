@@ -4,6 +4,7 @@ import { createTokenVerifier, type RunningService } from '@flowex/server';
 import { Redis } from 'ioredis';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashRefreshToken } from '../src/domain/auth.ts';
 import { startAuth } from '../src/main.ts';
 import {
   codeOf,
@@ -244,6 +245,25 @@ describe('refresh tokens', () => {
     );
     expect(results.filter((r) => !r.errors).length).toBeLessThanOrEqual(1);
     expect(codeOf(await gql(url, REFRESH, { t: s.refreshToken }))).toBe('UNAUTHENTICATED');
+  });
+
+  it('never extends the session: every rotated token ends when the sign-in did', async () => {
+    const endOf = async (token: string) =>
+      (
+        await tdb.db.session.findUniqueOrThrow({ where: { tokenHash: hashRefreshToken(token) } })
+      ).expiresAt.getTime();
+    const signIn = (await login('alice@example.com', alice.password)).data!.login;
+    const ends = await endOf(signIn.refreshToken);
+    expect(ends).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    await new Promise((r) => setTimeout(r, 20));
+    const next = (await gql(url, REFRESH, { t: signIn.refreshToken })).data!.refreshToken;
+    expect(await endOf(next.refreshToken)).toBe(ends);
+    // Once the session's end has passed, its latest token is refused.
+    await tdb.db.session.updateMany({
+      where: { tokenHash: hashRefreshToken(next.refreshToken) },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    expect(codeOf(await gql(url, REFRESH, { t: next.refreshToken }))).toBe('UNAUTHENTICATED');
   });
 
   it('refuses an unknown token', async () => {

@@ -47,13 +47,15 @@ async function issue(
   user: UserRow,
   familyId: string,
   req: RequestInfo,
+  /** A refresh keeps its session's end: the lifetime counts from sign-in and never slides. */
+  sessionEndsAt = new Date(Date.now() + s.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000),
 ): Promise<AuthPayloadResult> {
   const refreshToken = newRefreshToken();
   await createSession(client, {
     userId: user.id,
     familyId,
     tokenHash: hashRefreshToken(refreshToken),
-    expiresAt: new Date(Date.now() + s.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000),
+    expiresAt: sessionEndsAt,
     ip: req.ip,
     userAgent: req.userAgent?.slice(0, 512) ?? null,
   });
@@ -187,7 +189,7 @@ export async function refresh(
   if (session.expiresAt.getTime() <= Date.now()) throw invalidRefresh();
   const result = await s.db.$transaction(async (tx) => {
     if (!(await claimSession(tx, session.id, new Date()))) return null;
-    return issue(s, tx, session.user, session.familyId, req);
+    return issue(s, tx, session.user, session.familyId, req, session.expiresAt);
   });
   // Lost a race against another use of the same token: that is reuse too.
   if (!result) throw await reuse();
