@@ -51,6 +51,11 @@ export async function startGateway(
     ...defaultLimits,
     ratePerIp: config.GATEWAY_RATE_PER_IP,
     ratePerUser: config.GATEWAY_RATE_PER_USER,
+    maxDepth: config.GATEWAY_MAX_DEPTH,
+    maxCost: config.GATEWAY_MAX_COST,
+    maxSocketsPerIp: config.GATEWAY_MAX_SOCKETS_PER_IP,
+    maxSubscriptionsPerSocket: config.GATEWAY_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    subgraphTimeoutMs: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
     ...options.limits,
   };
   const metrics = new GatewayMetrics();

@@ -91,7 +91,7 @@ describe('limits (development)', () => {
 describe('depth limit', () => {
   let p: Platform;
   beforeAll(async () => {
-    p = await startPlatform({ gateway: { limits: { maxDepth: 3 } } });
+    p = await startPlatform({ env: { GATEWAY_MAX_DEPTH: '3' } }); // configured as an operator would
   });
   afterAll(() => p?.stop());
 

@@ -10,7 +10,7 @@ const TRADES = `subscription T($m: String!) { trades(market: $m) {
 let p: Platform;
 beforeAll(async () => {
   p = await startPlatform({
-    gateway: { limits: { maxSubscriptionsPerSocket: 3, maxSocketsPerIp: 20 } },
+    env: { GATEWAY_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', GATEWAY_MAX_SOCKETS_PER_IP: '20' },
   });
 });
 afterAll(() => p?.stop());

@@ -52,6 +52,26 @@ export const variables = {
     schema: z.coerce.number().int().min(1).default(100),
     doc: 'Gateway requests per second from one signed-in user.',
   },
+  GATEWAY_MAX_DEPTH: {
+    schema: z.coerce.number().int().min(1).default(10),
+    doc: 'Deepest selection the gateway accepts (deeper: 400 with a clear error).',
+  },
+  GATEWAY_MAX_COST: {
+    schema: z.coerce.number().int().min(1).default(5000),
+    doc: 'Highest estimated query cost the gateway accepts (graphql-armor cost limit).',
+  },
+  GATEWAY_MAX_SOCKETS_PER_IP: {
+    schema: z.coerce.number().int().min(1).default(50),
+    doc: 'Open WebSocket connections per client IP address (raise it behind NAT or for load tests).',
+  },
+  GATEWAY_MAX_SUBSCRIPTIONS_PER_SOCKET: {
+    schema: z.coerce.number().int().min(1).default(100),
+    doc: 'Subscriptions one WebSocket connection may hold at once.',
+  },
+  GATEWAY_SUBGRAPH_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(100).default(10_000),
+    doc: 'How long the gateway waits for a subgraph before answering with an error.',
+  },
   AUTH_PORT: { schema: port(8001), doc: 'Auth subgraph.' },
   TRADING_PORT: { schema: port(8002), doc: 'Trading subgraph.' },
   MARKET_DATA_PORT: { schema: port(8003), doc: 'Market-data subgraph.' },
