@@ -84,6 +84,7 @@ async function grow(to: number, wsUrl = gatewayWsUrl) {
 }
 
 async function phase(name: string, events = EVENTS, publisher = subgraphs) {
+  const cpu0 = process.cpuUsage();
   publisher.stdin!.write(`publish ${name} ${events}\n`);
   const deadline = performance.now() + (events / PER_SECOND) * 1000 + 15_000;
   const expected = events * subscribers.length;
@@ -97,6 +98,7 @@ async function phase(name: string, events = EVENTS, publisher = subgraphs) {
   while (count() < expected && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));
   }
+  const cpu = process.cpuUsage(cpu0);
   const latencies: number[] = [];
   for (const s of subscribers) {
     for (const [id, ms] of s.received) if (id.startsWith(`${name}-`)) latencies.push(ms);
@@ -127,6 +129,8 @@ async function phase(name: string, events = EVENTS, publisher = subgraphs) {
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return {
+    /** CPU this (client) process spent per event, receiving it at every subscriber. */
+    clientCpuMsPerEvent: round((cpu.user + cpu.system) / 1000 / events),
     subscribers: subscribers.length,
     delivered: latencies.length,
     missed: expected - latencies.length,
@@ -147,7 +151,7 @@ for (const [i, size] of PHASES.entries()) {
   const connectSeconds = await grow(size);
   const result = { ...(await phase(`p${i}`)), connectSeconds };
   console.log(
-    `${String(result.subscribers).padStart(6)} subscribers: p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  max ${result.maxMs} ms  delivered ${result.delivered}  missed ${result.missed}  (connected in ${connectSeconds}s)`,
+    `${String(result.subscribers).padStart(6)} subscribers: p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  max ${result.maxMs} ms  delivered ${result.delivered}  missed ${result.missed}  (connected in ${connectSeconds}s; client CPU ${result.clientCpuMsPerEvent} ms/event)`,
   );
   results.push(result);
 }
@@ -171,7 +175,7 @@ if (process.env.FANOUT_FLOOR !== '0') {
   await phase('floorwarmup', 10, child);
   floor = await phase('floor', EVENTS, child);
   console.log(
-    `${String(floor.subscribers).padStart(6)} subscribers, floor (bare ws server, one pre-built frame per socket, no GraphQL): p50 ${floor.p50Ms} ms  p99 ${floor.p99Ms} ms  max ${floor.maxMs} ms  delivered ${floor.delivered}  missed ${floor.missed}`,
+    `${String(floor.subscribers).padStart(6)} subscribers, floor (bare ws server, one pre-built frame per socket, no GraphQL): p50 ${floor.p50Ms} ms  p99 ${floor.p99Ms} ms  max ${floor.maxMs} ms  delivered ${floor.delivered}  missed ${floor.missed}  (client CPU ${floor.clientCpuMsPerEvent} ms/event)`,
   );
   disconnectAll();
 }
