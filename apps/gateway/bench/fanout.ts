@@ -4,6 +4,7 @@
 // 10,000; 30 events each. Every event is counted at every subscriber. Ends with one JSON line.
 // FANOUT_EVENTS, FANOUT_MAX, FANOUT_WORKERS (gateway processes) and FANOUT_DEBUG (per-event
 // latencies) adjust it.
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { round } from './load.ts';
 import { start, stopAll } from './spawn.ts';
@@ -19,7 +20,7 @@ const { value: sub, child: subgraphs } = await start<{ sdl: string }>('subgraphs
   publishPerSecond: PER_SECOND,
   publishCount: EVENTS,
 });
-const { value: gw } = await start<{ url: string }>('ours', {
+const { value: gw, child: gatewayChild } = await start<{ url: string }>('ours', {
   sdl: sub.sdl,
   limits: { maxSocketsPerIp: 50_000, connectionInitTimeoutMs: 60_000 },
   workers: WORKERS,
@@ -34,6 +35,9 @@ interface Subscriber {
 }
 const subscribers: Subscriber[] = [];
 let errors = 0;
+/** Deliveries of the running phase's events, counted as they arrive (waiting must not scan). */
+let phasePrefix = '\0';
+let phaseDelivered = 0;
 
 function connectOne(wsUrl: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -56,6 +60,7 @@ function connectOne(wsUrl: string): Promise<void> {
         const id = text.slice(i, text.indexOf('"', i));
         const j = text.indexOf('"publishedAt":', i) + 14;
         const at = Number.parseFloat(text.slice(j, j + 24));
+        if (!s.received.has(id) && id.startsWith(phasePrefix)) phaseDelivered++;
         s.received.set(id, now - at);
         return;
       }
@@ -83,22 +88,37 @@ async function grow(to: number, wsUrl = gatewayWsUrl) {
   return round((performance.now() - started) / 1000);
 }
 
-async function phase(name: string, events = EVENTS, publisher = subgraphs) {
+/** CPU ms a child process has used so far (Linux /proc; NaN elsewhere). */
+function childCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 Hz
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function phase(
+  name: string,
+  events = EVENTS,
+  publisher = subgraphs,
+  server: number | undefined = gatewayChild.pid,
+) {
   const cpu0 = process.cpuUsage();
+  const server0 = childCpuMs(server);
+  phasePrefix = `${name}-`;
+  phaseDelivered = 0;
   publisher.stdin!.write(`publish ${name} ${events}\n`);
   const deadline = performance.now() + (events / PER_SECOND) * 1000 + 15_000;
   const expected = events * subscribers.length;
-  const count = () => {
-    let n = 0;
-    for (const s of subscribers)
-      for (const id of s.received.keys()) if (id.startsWith(`${name}-`)) n++;
-    return n;
-  };
-  await new Promise((r) => setTimeout(r, (events / PER_SECOND) * 1000));
-  while (count() < expected && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
+  // Waiting reads a counter: scanning 10,000 subscribers' maps here (as an earlier version
+  // did every 250 ms) blocked this process while the last events were arriving and added
+  // its own delay to their measured latency.
+  while (phaseDelivered < expected && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
   }
   const cpu = process.cpuUsage(cpu0);
+  const serverCpu = childCpuMs(server) - server0;
   const latencies: number[] = [];
   for (const s of subscribers) {
     for (const [id, ms] of s.received) if (id.startsWith(`${name}-`)) latencies.push(ms);
@@ -131,6 +151,8 @@ async function phase(name: string, events = EVENTS, publisher = subgraphs) {
   return {
     /** CPU this (client) process spent per event, receiving it at every subscriber. */
     clientCpuMsPerEvent: round((cpu.user + cpu.system) / 1000 / events),
+    /** CPU the serving process (gateway, or the bare floor server) spent per event. */
+    serverCpuMsPerEvent: round(serverCpu / events),
     subscribers: subscribers.length,
     delivered: latencies.length,
     missed: expected - latencies.length,
@@ -151,7 +173,7 @@ for (const [i, size] of PHASES.entries()) {
   const connectSeconds = await grow(size);
   const result = { ...(await phase(`p${i}`)), connectSeconds };
   console.log(
-    `${String(result.subscribers).padStart(6)} subscribers: p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  max ${result.maxMs} ms  delivered ${result.delivered}  missed ${result.missed}  (connected in ${connectSeconds}s; client CPU ${result.clientCpuMsPerEvent} ms/event)`,
+    `${String(result.subscribers).padStart(6)} subscribers: p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  max ${result.maxMs} ms  delivered ${result.delivered}  missed ${result.missed}  (connected in ${connectSeconds}s; CPU per event: gateway ${result.serverCpuMsPerEvent} ms, client ${result.clientCpuMsPerEvent} ms)`,
   );
   results.push(result);
 }
@@ -172,10 +194,10 @@ if (process.env.FANOUT_FLOOR !== '0') {
     publishCount: EVENTS,
   });
   await grow(size, value.url);
-  await phase('floorwarmup', 10, child);
-  floor = await phase('floor', EVENTS, child);
+  await phase('floorwarmup', 10, child, child.pid);
+  floor = await phase('floor', EVENTS, child, child.pid);
   console.log(
-    `${String(floor.subscribers).padStart(6)} subscribers, floor (bare ws server, one pre-built frame per socket, no GraphQL): p50 ${floor.p50Ms} ms  p99 ${floor.p99Ms} ms  max ${floor.maxMs} ms  delivered ${floor.delivered}  missed ${floor.missed}  (client CPU ${floor.clientCpuMsPerEvent} ms/event)`,
+    `${String(floor.subscribers).padStart(6)} subscribers, floor (bare ws server, one pre-built frame per socket, no GraphQL): p50 ${floor.p50Ms} ms  p99 ${floor.p99Ms} ms  max ${floor.maxMs} ms  delivered ${floor.delivered}  missed ${floor.missed}  (CPU per event: server ${floor.serverCpuMsPerEvent} ms, client ${floor.clientCpuMsPerEvent} ms)`,
   );
   disconnectAll();
 }
