@@ -266,9 +266,9 @@ async function main() {
   );
   const platform = await startTestPlatform({
     redisUrl: TEST_REDIS_URL,
-    // Every simulated trader connects from 127.0.0.1: the per-IP limit is for real client
-    // addresses; the per-user limit (100/s) still applies to each trader.
-    env: { LOG_LEVEL: 'error', GATEWAY_RATE_PER_IP: '100000' },
+    // Every simulated trader connects from 127.0.0.1: the per-IP limits (requests, sockets) are
+    // for real client addresses; the per-user limit (100/s) still applies to each trader.
+    env: { LOG_LEVEL: 'error', GATEWAY_RATE_PER_IP: '100000', GATEWAY_MAX_SOCKETS_PER_IP: '10000' },
   });
   try {
     const traders = await setup(platform);
