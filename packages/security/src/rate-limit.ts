@@ -74,7 +74,7 @@ export class FailureLimiter {
     if (res && res.consumedPoints >= this.rule.points) throw rateLimited(res);
   }
 
-  /** Counts one attempt against `key`; RATE_LIMITED (nothing counted) when none is left. */
+  /** Counts one attempt against `key`; RATE_LIMITED once the window's points are used up. */
   async take(key: string): Promise<void> {
     await this.limiter.consume(key).catch((rejection: unknown) => {
       if (rejection instanceof Error) throw rejection;
