@@ -88,12 +88,15 @@ function runNob(w: Workload, n: number): number {
  * Open-loop latency at `rate` msgs/s over messages [0, n): message i is due at t0 + i/rate;
  * its latency is completion time - due time, so time spent queued behind a slow message
  * counts (no coordinated omission). While ahead of schedule we busy-wait on the clock.
+ * With no workload the same loop runs with no engine in it: what this machine alone adds
+ * to every message at this rate (clock reads, timer interrupts, the VM not scheduling the
+ * thread) — a floor the engine's p99 cannot go below, printed beside it.
  * performance.now() allocates ~100 bytes per call in Node 20, so the harness (not the engine)
  * triggers scavenges; the bench runs with a 64 MB young generation to make them rare.
  * Returns sorted latencies in µs.
  */
-function latency(w: Workload, n: number, rate: number): Float64Array {
-  const eng = newEngine();
+function openLoop(w: Workload | null, n: number, rate: number): Float64Array {
+  const eng = w ? newEngine() : null;
   const lat = new Float64Array(n);
   const periodMs = 1000 / rate;
   const t0 = performance.now() + 1;
@@ -101,25 +104,7 @@ function latency(w: Workload, n: number, rate: number): Float64Array {
     const due = t0 + i * periodMs;
     let now = performance.now();
     while (now < due) now = performance.now();
-    applyMessage(eng, w, i);
-    lat[i] = (performance.now() - due) * 1000;
-  }
-  return lat.sort();
-}
-
-/**
- * The same open-loop harness with no engine in it: what this machine alone adds to every
- * message at this rate (clock reads, timer interrupts, the VM not scheduling the thread).
- * The engine's open-loop p99 cannot be lower than this floor, so it is printed beside it.
- */
-function harnessFloor(n: number, rate: number): Float64Array {
-  const lat = new Float64Array(n);
-  const periodMs = 1000 / rate;
-  const t0 = performance.now() + 1;
-  for (let i = 0; i < n; i++) {
-    const due = t0 + i * periodMs;
-    let now = performance.now();
-    while (now < due) now = performance.now();
+    if (eng) applyMessage(eng, w!, i);
     lat[i] = (performance.now() - due) * 1000;
   }
   return lat.sort();
@@ -222,9 +207,9 @@ for (const name of scenarios) {
     // collect the garbage of the previous phases (report strings, nodejs-order-book objects)
     // so that no major GC they caused lands inside the measurement
     (globalThis as { gc?: () => void }).gc?.();
-    latency(w, Math.min(100_000, w.count), RATE); // warm the loop (discarded)
-    lat = latency(w, Math.min(LAT_MESSAGES, w.count), RATE);
-    floor = harnessFloor(Math.min(LAT_MESSAGES, w.count), RATE);
+    openLoop(w, Math.min(100_000, w.count), RATE); // warm the loop (discarded)
+    lat = openLoop(w, Math.min(LAT_MESSAGES, w.count), RATE);
+    floor = openLoop(null, Math.min(LAT_MESSAGES, w.count), RATE);
     svc = serviceTimes(w, Math.min(LAT_MESSAGES, w.count));
   }
   const row: Row = {

@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { GatewayCore } from './gateway.ts';
 import { createGatewayHttpServer } from './http.ts';
 import { GatewayMetrics } from './metrics.ts';
-import { defaultLimits, type Limits, RateLimits } from './protection.ts';
+import { fixedLimits, type Limits, RateLimits } from './protection.ts';
 import { SubscriptionExecutor } from './subscriptions/executor.ts';
 import { attachSubscriptionServer } from './subscriptions/server.ts';
 import { UpstreamPool } from './subscriptions/upstream.ts';
@@ -48,7 +48,7 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const limits: Limits = {
-    ...defaultLimits,
+    ...fixedLimits,
     ratePerIp: config.GATEWAY_RATE_PER_IP,
     ratePerUser: config.GATEWAY_RATE_PER_USER,
     maxDepth: config.GATEWAY_MAX_DEPTH,

@@ -32,21 +32,25 @@ export interface Limits {
   operationCacheSize: number;
 }
 
-export const defaultLimits: Limits = {
+/** What the environment sets (`GATEWAY_*` in @flowex/config, with their defaults there). */
+export type ConfiguredLimits =
+  | 'ratePerIp'
+  | 'ratePerUser'
+  | 'maxDepth'
+  | 'maxCost'
+  | 'maxSocketsPerIp'
+  | 'maxSubscriptionsPerSocket'
+  | 'subgraphTimeoutMs';
+
+/** The rest of the limits: fixed in code, adjustable through the gateway's options. */
+export const fixedLimits: Omit<Limits, ConfiguredLimits> = {
   maxBodyBytes: 256 * 1024,
-  maxDepth: 10,
-  maxCost: 5000,
   maxAliases: 15,
   maxTokens: 2000,
   maxDirectives: 50,
-  ratePerIp: 300,
-  ratePerUser: 100,
   rateWindowSeconds: 1,
-  subgraphTimeoutMs: 10_000,
   breakerFailureThreshold: 5,
   breakerResetMs: 5_000,
-  maxSocketsPerIp: 50,
-  maxSubscriptionsPerSocket: 100,
   connectionInitTimeoutMs: 5_000,
   operationCacheSize: 2_000,
 };

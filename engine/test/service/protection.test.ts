@@ -13,7 +13,7 @@ import { balance, fundedUser, ledgerViolations, seed, testConfig } from './helpe
 
 const M = 'BTC-USDT';
 
-describe('stop-market BUY', () => {
+describe('BUYs never spend more than their hold', () => {
   let t: TestDatabase;
   let bus: MemoryBus;
   let engine: RunningEngine;
@@ -33,110 +33,92 @@ describe('stop-market BUY', () => {
     await t?.drop();
   });
 
-  it('is capped at its hold (stop price + band), across a restart', async () => {
-    const alice = await fundedUser(t.db, 'alice@example.com', { BTC: '1' });
-    const bob = await fundedUser(t.db, 'bob@example.com', { USDT: '1000' });
-    const carol = await fundedUser(t.db, 'carol@example.com', { USDT: '1000' });
-    const order = (userId: string, side: 'BUY' | 'SELL', price: string) =>
-      submitOrder(t.db, bus, { userId, marketSymbol: M, side, price, quantity: '0.01' });
-    await order(alice.id, 'SELL', '30000');
-    await order(carol.id, 'BUY', '30000'); // last price 30000
-    // 0.02 × (30100 × 1.05 = 31605) = 632.1
-    const stop = await submitOrder(t.db, bus, {
-      userId: bob.id,
-      marketSymbol: M,
-      side: 'BUY',
-      type: 'STOP_LOSS',
-      stopPrice: '30100',
-      quantity: '0.02',
-      hold: '632.1',
-    });
-    expect(stop.order).toMatchObject({ status: 'PENDING_TRIGGER', holdRemaining: '632.1' });
-
-    await engine.stop();
-    engine = await start(); // the pending stop comes back from the database
-
-    await order(alice.id, 'SELL', '31500');
-    // Within the core's band from 31500 (33075), beyond the cap: 315 + 330 > the hold.
-    await order(alice.id, 'SELL', '33000');
-    await order(alice.id, 'SELL', '30100');
-    await order(carol.id, 'BUY', '30100'); // last 30100 → triggers
-    const after = await orderView(t.db, stop.order.id);
-    expect(after).toMatchObject({
-      status: 'EXPIRED',
-      filledQuantity: '0.01',
-      filledQuoteQuantity: '315',
-      holdRemaining: '0',
-    });
-    expect(await balance(t.db, bob.id, 'USDT')).toEqual({ available: '685', locked: '0' });
-    expect(await ledgerViolations(t.db)).toEqual([]);
-  });
-});
-
-describe('market BUY by quantity', () => {
-  let t: TestDatabase;
-  let bus: MemoryBus;
-  let engine: RunningEngine;
-
-  beforeAll(async () => {
-    t = await createTestDatabase('engine_marketbuy');
-    await seed(t.db);
-    bus = new MemoryBus();
-    engine = await startEngine(testConfig(), t.db, bus, {
-      markets: [M],
-      databaseUrl: t.url,
-      port: 0,
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await engine?.stop();
-    await bus?.close();
-    await t?.drop();
-  });
-
-  const marketBuy = (userId: string, quantity: string, hold: string) =>
-    submitOrder(t.db, bus, {
-      userId,
-      marketSymbol: M,
-      side: 'BUY',
-      type: 'MARKET',
-      quantity,
-      hold,
-    });
-
-  it('whose best ask rose after submission fills what its hold covers, and the rest expires', async () => {
-    const alice = await fundedUser(t.db, 'alice@example.com', { BTC: '1' });
-    const bob = await fundedUser(t.db, 'bob@example.com', { USDT: '1000' });
-    const sell = (price: string) =>
-      submitOrder(t.db, bus, {
-        userId: alice.id,
+  describe('stop-market BUY', () => {
+    it('is capped at its hold (stop price + band), across a restart', async () => {
+      const alice = await fundedUser(t.db, 'alice@example.com', { BTC: '1' });
+      const bob = await fundedUser(t.db, 'bob@example.com', { USDT: '1000' });
+      const carol = await fundedUser(t.db, 'carol@example.com', { USDT: '1000' });
+      const order = (userId: string, side: 'BUY' | 'SELL', price: string) =>
+        submitOrder(t.db, bus, { userId, marketSymbol: M, side, price, quantity: '0.01' });
+      await order(alice.id, 'SELL', '30000');
+      await order(carol.id, 'BUY', '30000'); // last price 30000
+      // 0.02 × (30100 × 1.05 = 31605) = 632.1
+      const stop = await submitOrder(t.db, bus, {
+        userId: bob.id,
         marketSymbol: M,
-        side: 'SELL',
-        price,
-        quantity: '0.01',
+        side: 'BUY',
+        type: 'STOP_LOSS',
+        stopPrice: '30100',
+        quantity: '0.02',
+        hold: '632.1',
       });
-    await sell('30000');
-    await sell('31000');
-    // Held as if the best ask had been ≈ 28,571 (× 1.05 = 30,000): 0.02 × 30,000 = 600. The
-    // band from 30,000 (31,500) could cost 630: the order is capped at 600 / 0.02 = 30,000.
-    const bought = await marketBuy(bob.id, '0.02', '600');
-    expect(bought.order).toMatchObject({
-      status: 'EXPIRED',
-      filledQuantity: '0.01',
-      filledQuoteQuantity: '300',
-      holdRemaining: '0',
+      expect(stop.order).toMatchObject({ status: 'PENDING_TRIGGER', holdRemaining: '632.1' });
+
+      await engine.stop();
+      engine = await start(); // the pending stop comes back from the database
+
+      await order(alice.id, 'SELL', '31500');
+      // Within the core's band from 31500 (33075), beyond the cap: 315 + 330 > the hold.
+      await order(alice.id, 'SELL', '33000');
+      await order(alice.id, 'SELL', '30100');
+      await order(carol.id, 'BUY', '30100'); // last 30100 → triggers
+      const after = await orderView(t.db, stop.order.id);
+      expect(after).toMatchObject({
+        status: 'EXPIRED',
+        filledQuantity: '0.01',
+        filledQuoteQuantity: '315',
+        holdRemaining: '0',
+      });
+      expect(await balance(t.db, bob.id, 'USDT')).toEqual({ available: '685', locked: '0' });
+      expect(await ledgerViolations(t.db)).toEqual([]);
     });
-    expect(await balance(t.db, bob.id, 'USDT')).toEqual({ available: '700', locked: '0' });
-    // Nothing within the hold at all: it expires unfilled, the hold comes back whole.
-    const none = await marketBuy(bob.id, '0.01', '290');
-    expect(none.order).toMatchObject({
-      status: 'EXPIRED',
-      filledQuantity: '0',
-      holdRemaining: '0',
+  });
+
+  describe('market BUY by quantity', () => {
+    const marketBuy = (userId: string, quantity: string, hold: string) =>
+      submitOrder(t.db, bus, {
+        userId,
+        marketSymbol: M,
+        side: 'BUY',
+        type: 'MARKET',
+        quantity,
+        hold,
+      });
+
+    it('whose best ask rose after submission fills what its hold covers, and the rest expires', async () => {
+      // Other traders than the stop-market test's, on the book it left (one ask at 33,000).
+      const alice = await fundedUser(t.db, 'dana@example.com', { BTC: '1' });
+      const bob = await fundedUser(t.db, 'erin@example.com', { USDT: '1000' });
+      const sell = (price: string) =>
+        submitOrder(t.db, bus, {
+          userId: alice.id,
+          marketSymbol: M,
+          side: 'SELL',
+          price,
+          quantity: '0.01',
+        });
+      await sell('30000');
+      await sell('31000');
+      // Held as if the best ask had been ≈ 28,571 (× 1.05 = 30,000): 0.02 × 30,000 = 600. The
+      // band from 30,000 (31,500) could cost 630: the order is capped at 600 / 0.02 = 30,000.
+      const bought = await marketBuy(bob.id, '0.02', '600');
+      expect(bought.order).toMatchObject({
+        status: 'EXPIRED',
+        filledQuantity: '0.01',
+        filledQuoteQuantity: '300',
+        holdRemaining: '0',
+      });
+      expect(await balance(t.db, bob.id, 'USDT')).toEqual({ available: '700', locked: '0' });
+      // Nothing within the hold at all: it expires unfilled, the hold comes back whole.
+      const none = await marketBuy(bob.id, '0.01', '290');
+      expect(none.order).toMatchObject({
+        status: 'EXPIRED',
+        filledQuantity: '0',
+        holdRemaining: '0',
+      });
+      expect(await balance(t.db, bob.id, 'USDT')).toEqual({ available: '700', locked: '0' });
+      expect(await ledgerViolations(t.db)).toEqual([]);
     });
-    expect(await balance(t.db, bob.id, 'USDT')).toEqual({ available: '700', locked: '0' });
-    expect(await ledgerViolations(t.db)).toEqual([]);
   });
 });
 
