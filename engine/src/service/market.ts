@@ -33,6 +33,7 @@ import { CommittedBook } from './book-snapshot.ts';
 import { candleDeltas, Ticker, type TradeTick } from './candles.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import type { FeeSchedule } from './fees.ts';
+import { NettedJournal } from './journal.ts';
 import type { EngineMetrics } from './metrics.ts';
 import type { MarketLock } from './ownership.ts';
 import { stopBuyCap } from './protection.ts';
@@ -41,8 +42,9 @@ import {
   type BalanceDelta,
   type Batch,
   type BatchResult,
+  type EncodedBatch,
+  encodeBatch,
   FencedError,
-  type LedgerRow,
   type OrderRow,
   type TradeRow,
   type TransactionRow,
@@ -109,7 +111,7 @@ export interface MarketRunnerOptions {
 
 class LocalReject extends Error {}
 
-type Prepared = Awaited<ReturnType<MarketRunner['fold']>>;
+type Prepared = Awaited<ReturnType<MarketRunner['fold']>> & { encoded: EncodedBatch };
 
 export class MarketRunner {
   readonly symbol: string;
@@ -413,6 +415,9 @@ export class MarketRunner {
         if (this.queue.length < (inFlight ? 64 : 1)) {
           if (!inFlight) break;
           await settle();
+          // The replies just sent make their senders' next commands arrive a moment later:
+          // let them join this group rather than committing the few already here on their own.
+          if (this.queue.length < 64) await new Promise((r) => setImmediate(r));
           continue;
         }
         const size = this.isolate > 0 ? 1 : (this.o.maxBatch ?? 2000);
@@ -495,17 +500,18 @@ export class MarketRunner {
   /** Run a batch on the core and fold its events into what to commit. */
   private async prepare(items: EngineCommandMessage[]): Promise<Prepared> {
     const prevSeq = this.preparedSeq;
-    const prepared = await this.fold(items, prevSeq);
+    const folded = await this.fold(items, prevSeq);
     this.preparedSeq = this.engine.seq;
-    return prepared;
+    // Encoded now, while the previous batch commits, not on the way to the database.
+    return { ...folded, encoded: encodeBatch(folded.batch) };
   }
 
   /** One transaction, then (only then) state, publication and replies. */
   private async commit(items: EngineCommandMessage[], prepared: Prepared): Promise<void> {
     const { market, metrics } = this.o;
-    const { batch, replies, touched, ticks, book } = prepared;
+    const { batch, encoded, replies, touched, ticks, book } = prepared;
     const started = performance.now();
-    const result = await applyBatch(this.o.lock ? this.o.lock.settle : this.o.db, batch);
+    const result = await applyBatch(this.o.lock ? this.o.lock.settle : this.o.db, batch, encoded);
     metrics.commitSeconds.observe({ market: this.symbol }, (performance.now() - started) / 1000);
     metrics.batchSize.observe({ market: this.symbol }, items.length);
     this.committedSeq = batch.lastSeq;
@@ -678,7 +684,6 @@ export class MarketRunner {
     const u = market.units;
     const sym = market.symbol;
     const trades: TradeRow[] = [];
-    const ledger: LedgerRow[] = [];
     const balances = new Map<string, BalanceDelta>();
     const touched = new Set<OrderState>();
     const ticks: TradeTick[] = [];
@@ -697,12 +702,12 @@ export class MarketRunner {
         b.locked += locked;
       } else balances.set(key, { userId, assetCode: asset, available, locked });
     };
-    // One journal per batch: it sums to zero per asset; each row's reference says what
-    // caused it. The fee account gets one row per asset per batch, and users one
-    // Transaction per asset per batch (their fills carry the per-trade detail).
-    const journalId = randomUUID();
+    // One journal per batch, netted per account and kind of movement (see journal.ts): it
+    // sums to zero per asset and points at the batch. The fee account is credited once per
+    // asset, and users get one Transaction per asset per batch (their fills carry the
+    // per-trade detail).
+    const journal = new NettedJournal(randomUUID());
     let batchRef = ''; // known once the batch ran: filled in below
-    const feeTotals = new Map<string, bigint>();
     const txs = new Map<string, TransactionRow>();
     const credit = (userId: string, asset: string, amount: bigint, fee: bigint) => {
       const key = `${userId}|${asset}`;
@@ -714,53 +719,14 @@ export class MarketRunner {
         txs.set(key, { userId, assetCode: asset, type: 'TRADE', amount, fee, reference: batchRef });
       }
     };
-    const releaseTo = (userId: string, asset: string, amount: bigint, reference: string) => {
-      ledger.push(
-        {
-          journalId,
-          userId,
-          assetCode: asset,
-          bucket: 'LOCKED',
-          type: 'RELEASE',
-          amount: -amount,
-          reference,
-        },
-        {
-          journalId,
-          userId,
-          assetCode: asset,
-          bucket: 'AVAILABLE',
-          type: 'RELEASE',
-          amount,
-          reference,
-        },
-      );
+    const releaseTo = (userId: string, asset: string, amount: bigint) => {
+      journal.post(userId, asset, 'LOCKED', 'RELEASE', -amount);
+      journal.post(userId, asset, 'AVAILABLE', 'RELEASE', amount);
       move(userId, asset, amount, -amount);
     };
     const release = (o: OrderState, amount: bigint) => {
       if (amount <= 0n) return;
-      const reference = `order:${o.id}`;
-      ledger.push(
-        {
-          journalId,
-          userId: o.userId,
-          assetCode: o.holdAsset,
-          bucket: 'LOCKED',
-          type: 'RELEASE',
-          amount: -amount,
-          reference,
-        },
-        {
-          journalId,
-          userId: o.userId,
-          assetCode: o.holdAsset,
-          bucket: 'AVAILABLE',
-          type: 'RELEASE',
-          amount,
-          reference,
-        },
-      );
-      move(o.userId, o.holdAsset, amount, -amount);
+      releaseTo(o.userId, o.holdAsset, amount);
       o.holdRemaining -= amount;
     };
 
@@ -786,7 +752,7 @@ export class MarketRunner {
       if (x.target) local.add(x.target);
       if (x.orphanHold) {
         const h = x.orphanHold;
-        releaseTo(h.userId, h.asset, h.amount, `order:${h.orderId}`);
+        releaseTo(h.userId, h.asset, h.amount);
       }
       const amending = x.msg.body.kind === 'AMEND' ? x.target : undefined;
       for (const ev of x.events) {
@@ -822,71 +788,18 @@ export class MarketRunner {
             const sellerRate = seller === taker ? sRates.taker : sRates.maker;
             const feeBase = feeFor(qty, buyerRate, market.baseDecimals);
             const feeQuote = feeFor(quote, sellerRate, market.quoteDecimals);
-            const reference = `trade:${sym}:${ev.seq}`;
             const B = market.baseAsset;
             const Q = market.quoteAsset;
-            ledger.push(
-              {
-                journalId,
-                userId: buyer.userId,
-                assetCode: Q,
-                bucket: 'LOCKED',
-                type: 'TRADE',
-                amount: -quote,
-                reference,
-              },
-              {
-                journalId,
-                userId: seller.userId,
-                assetCode: Q,
-                bucket: 'AVAILABLE',
-                type: 'TRADE',
-                amount: quote,
-                reference,
-              },
-              {
-                journalId,
-                userId: seller.userId,
-                assetCode: B,
-                bucket: 'LOCKED',
-                type: 'TRADE',
-                amount: -qty,
-                reference,
-              },
-              {
-                journalId,
-                userId: buyer.userId,
-                assetCode: B,
-                bucket: 'AVAILABLE',
-                type: 'TRADE',
-                amount: qty,
-                reference,
-              },
-            );
-            if (feeBase > 0n) {
-              ledger.push({
-                journalId,
-                userId: buyer.userId,
-                assetCode: B,
-                bucket: 'AVAILABLE',
-                type: 'FEE',
-                amount: -feeBase,
-                reference,
-              });
-              feeTotals.set(B, (feeTotals.get(B) ?? 0n) + feeBase);
-            }
-            if (feeQuote > 0n) {
-              ledger.push({
-                journalId,
-                userId: seller.userId,
-                assetCode: Q,
-                bucket: 'AVAILABLE',
-                type: 'FEE',
-                amount: -feeQuote,
-                reference,
-              });
-              feeTotals.set(Q, (feeTotals.get(Q) ?? 0n) + feeQuote);
-            }
+            journal.post(buyer.userId, Q, 'LOCKED', 'TRADE', -quote);
+            journal.post(seller.userId, Q, 'AVAILABLE', 'TRADE', quote);
+            journal.post(seller.userId, B, 'LOCKED', 'TRADE', -qty);
+            journal.post(buyer.userId, B, 'AVAILABLE', 'TRADE', qty);
+            journal.post(buyer.userId, B, 'AVAILABLE', 'FEE', -feeBase);
+            journal.post(seller.userId, Q, 'AVAILABLE', 'FEE', -feeQuote);
+            journal.post(feeAccountId, B, 'AVAILABLE', 'FEE', feeBase);
+            journal.post(feeAccountId, Q, 'AVAILABLE', 'FEE', feeQuote);
+            move(feeAccountId, B, feeBase, 0n);
+            move(feeAccountId, Q, feeQuote, 0n);
             move(buyer.userId, Q, 0n, -quote);
             move(buyer.userId, B, qty - feeBase, 0n);
             move(seller.userId, B, 0n, -qty);
@@ -1022,18 +935,6 @@ export class MarketRunner {
 
     batchRef = `batch:${sym}:${prevSeq + 1}-${this.engine.seq}`;
     for (const t of txs.values()) t.reference = batchRef;
-    for (const [asset, fee] of feeTotals) {
-      ledger.push({
-        journalId,
-        userId: feeAccountId,
-        assetCode: asset,
-        bucket: 'AVAILABLE',
-        type: 'FEE',
-        amount: fee,
-        reference: batchRef,
-      });
-      move(feeAccountId, asset, fee, 0n);
-    }
     const lastSeq = this.engine.seq;
     const orders: OrderRow[] = [...touched].map((o) => ({
       id: BigInt(o.id),
@@ -1053,7 +954,7 @@ export class MarketRunner {
       commandIds: items.map((m) => BigInt(m.commandId)),
       orders,
       trades,
-      ledger,
+      ledger: journal.entries(batchRef),
       balances: [...balances.values()].filter((b) => b.available !== 0n || b.locked !== 0n),
       transactions: [...txs.values()].filter((t) => t.amount !== 0n || t.fee !== 0n),
       candles: candleDeltas(ticks),

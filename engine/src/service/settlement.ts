@@ -231,18 +231,139 @@ SELECT (SELECT count(*)::int FROM cmd) AS commands,
 /** A re-applied batch that had changed nothing but its commands: roll back, report a no-op. */
 class AlreadyApplied extends Error {}
 
-export async function applyBatch(target: Db | Settler, batch: Batch): Promise<BatchResult> {
+/**
+ * PostgreSQL array literal of text elements (NULL for null). Most elements (decimals, ids,
+ * enum names, timestamps) need no quoting; the rest are quoted and escaped. Built by hand
+ * because pg's generic array serialisation escaped every element and took as long as the
+ * statement's inserts.
+ */
+export function pgArray(values: readonly (string | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (i > 0) out += ',';
+    if (v === null) out += 'NULL';
+    else if (v !== '' && /^[\w.:+-]+$/.test(v) && v.toUpperCase() !== 'NULL') out += v;
+    else out += `"${v.replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return `${out}}`;
+}
+
+/** A batch's statement parameters, ready to send: built while the previous batch commits. */
+export interface EncodedBatch {
+  statement: unknown[];
+  /** Balance deltas sorted by (user, asset): the lock order. */
+  balances: [string, string, string, string] | null;
+}
+
+export function encodeBatch(batch: Batch): EncodedBatch {
+  let maxCommand = 0n; // (bigints: no Math.max)
+  for (const id of batch.commandIds) if (id > maxCommand) maxCommand = id;
+  const o = batch.orders;
+  const t = batch.trades;
+  const fills = t.flatMap((trade) => trade.fills.map((f) => ({ trade, f })));
+  const l = batch.ledger;
+  const x = batch.transactions;
+  const c = batch.candles;
+  const opt = (v: bigint | null) => (v === null ? null : fromAtoms(v));
+  const statement = [
+    batch.lastSeq,
+    pgArray(batch.commandIds.map(String)),
+    batch.marketSymbol,
+    pgArray(o.map((r) => String(r.id))),
+    pgArray(o.map((r) => r.status)),
+    pgArray(o.map((r) => fromAtoms(r.filledQuantity))),
+    pgArray(o.map((r) => fromAtoms(r.filledQuoteQuantity))),
+    pgArray(o.map((r) => fromAtoms(r.holdRemaining))),
+    pgArray(o.map((r) => (r.engineSeq === null ? null : String(r.engineSeq)))),
+    pgArray(o.map((r) => r.rejectReason)),
+    pgArray(o.map((r) => opt(r.price))),
+    pgArray(o.map((r) => opt(r.quantity))),
+    batch.at.toISOString(),
+    pgArray(t.map((r) => String(r.seq))),
+    pgArray(t.map((r) => fromAtoms(r.price))),
+    pgArray(t.map((r) => fromAtoms(r.quantity))),
+    pgArray(t.map((r) => fromAtoms(r.quote))),
+    pgArray(t.map((r) => r.takerSide)),
+    pgArray(t.map((r) => String(r.makerOrderId))),
+    pgArray(t.map((r) => String(r.takerOrderId))),
+    pgArray(t.map((r) => r.executedAt.toISOString())),
+    pgArray(fills.map(({ trade }) => String(trade.seq))),
+    pgArray(fills.map(({ f }) => String(f.orderId))),
+    pgArray(fills.map(({ f }) => f.userId)),
+    pgArray(fills.map(({ f }) => f.side)),
+    pgArray(fills.map(({ trade }) => fromAtoms(trade.price))),
+    pgArray(fills.map(({ trade }) => fromAtoms(trade.quantity))),
+    pgArray(fills.map(({ trade }) => fromAtoms(trade.quote))),
+    pgArray(fills.map(({ f }) => fromAtoms(f.fee))),
+    pgArray(fills.map(({ f }) => f.feeAsset)),
+    pgArray(fills.map(({ f }) => fromAtoms(f.feeRate))),
+    pgArray(fills.map(({ f }) => f.liquidity)),
+    pgArray(fills.map(({ trade }) => trade.executedAt.toISOString())),
+    pgArray(l.map((r) => r.journalId)),
+    pgArray(l.map((r) => r.userId)),
+    pgArray(l.map((r) => r.assetCode)),
+    pgArray(l.map((r) => r.bucket)),
+    pgArray(l.map((r) => r.type)),
+    pgArray(l.map((r) => fromAtoms(r.amount))),
+    pgArray(l.map((r) => r.reference)),
+    pgArray(x.map((r) => r.userId)),
+    pgArray(x.map((r) => r.assetCode)),
+    pgArray(x.map((r) => r.type)),
+    pgArray(x.map((r) => fromAtoms(r.amount))),
+    pgArray(x.map((r) => fromAtoms(r.fee))),
+    pgArray(x.map((r) => r.reference)),
+    pgArray(c.map((r) => r.interval)),
+    pgArray(c.map((r) => new Date(r.openTime).toISOString())),
+    pgArray(c.map((r) => fromAtoms(r.open))),
+    pgArray(c.map((r) => fromAtoms(r.high))),
+    pgArray(c.map((r) => fromAtoms(r.low))),
+    pgArray(c.map((r) => fromAtoms(r.close))),
+    pgArray(c.map((r) => fromAtoms(r.volume))),
+    pgArray(c.map((r) => fromAtoms(r.quoteVolume))),
+    pgArray(c.map((r) => String(r.tradeCount))),
+    pgArray(c.map((r) => String(r.lastSeq))),
+    String(maxCommand),
+  ];
+  let balances: EncodedBatch['balances'] = null;
+  if (batch.balances.length > 0) {
+    // Lock in a fixed order: no deadlock between markets settling the same users.
+    const b = [...batch.balances].sort((p, q) =>
+      p.userId === q.userId
+        ? p.assetCode.localeCompare(q.assetCode)
+        : p.userId.localeCompare(q.userId),
+    );
+    balances = [
+      pgArray(b.map((r) => r.userId)),
+      pgArray(b.map((r) => r.assetCode)),
+      pgArray(b.map((r) => fromAtoms(r.available))),
+      pgArray(b.map((r) => fromAtoms(r.locked))),
+    ];
+  }
+  return { statement, balances };
+}
+
+export async function applyBatch(
+  target: Db | Settler,
+  batch: Batch,
+  encoded: EncodedBatch = encodeBatch(batch),
+): Promise<BatchResult> {
   const settle = typeof target === 'function' ? target : prismaSettler(target);
   const noop: BatchResult = { applied: false, tradeIds: new Map(), balances: [], candles: [] };
   try {
-    return await settle((tx) => applyInTransaction(tx, batch, noop));
+    return await settle((tx) => applyInTransaction(tx, batch, encoded, noop));
   } catch (error) {
     if (error instanceof AlreadyApplied) return noop;
     throw error;
   }
 }
 
-async function applyInTransaction(tx: SqlTx, batch: Batch, noop: BatchResult) {
+async function applyInTransaction(
+  tx: SqlTx,
+  batch: Batch,
+  encoded: EncodedBatch,
+  noop: BatchResult,
+) {
   const sym = batch.marketSymbol;
   const [cp] = await tx.query<{ lastSeq: string }[]>(
     `SELECT "lastSeq"::text AS "lastSeq" FROM "EngineCheckpoint" WHERE "marketSymbol" = $1 FOR UPDATE`,
@@ -256,14 +377,6 @@ async function applyInTransaction(tx: SqlTx, batch: Batch, noop: BatchResult) {
     );
   }
 
-  let maxCommand = 0n; // (bigints: no Math.max)
-  for (const id of batch.commandIds) if (id > maxCommand) maxCommand = id;
-  const o = batch.orders;
-  const t = batch.trades;
-  const fills = t.flatMap((trade) => trade.fills.map((f) => ({ trade, f })));
-  const l = batch.ledger;
-  const x = batch.transactions;
-  const c = batch.candles;
   const [done] = await tx.query<
     {
       commands: number;
@@ -271,73 +384,15 @@ async function applyInTransaction(tx: SqlTx, batch: Batch, noop: BatchResult) {
       trades: { id: string; seq: string }[];
       candles: CandleView[];
     }[]
-  >(
-    BATCH_SQL,
-    batch.lastSeq,
-    batch.commandIds.map(String),
-    sym,
-    o.map((r) => String(r.id)),
-    o.map((r) => r.status),
-    o.map((r) => fromAtoms(r.filledQuantity)),
-    o.map((r) => fromAtoms(r.filledQuoteQuantity)),
-    o.map((r) => fromAtoms(r.holdRemaining)),
-    o.map((r) => (r.engineSeq === null ? null : String(r.engineSeq))),
-    o.map((r) => r.rejectReason),
-    o.map((r) => (r.price === null ? null : fromAtoms(r.price))),
-    o.map((r) => (r.quantity === null ? null : fromAtoms(r.quantity))),
-    batch.at.toISOString(),
-    t.map((r) => String(r.seq)),
-    t.map((r) => fromAtoms(r.price)),
-    t.map((r) => fromAtoms(r.quantity)),
-    t.map((r) => fromAtoms(r.quote)),
-    t.map((r) => r.takerSide),
-    t.map((r) => String(r.makerOrderId)),
-    t.map((r) => String(r.takerOrderId)),
-    t.map((r) => r.executedAt.toISOString()),
-    fills.map(({ trade }) => String(trade.seq)),
-    fills.map(({ f }) => String(f.orderId)),
-    fills.map(({ f }) => f.userId),
-    fills.map(({ f }) => f.side),
-    fills.map(({ trade }) => fromAtoms(trade.price)),
-    fills.map(({ trade }) => fromAtoms(trade.quantity)),
-    fills.map(({ trade }) => fromAtoms(trade.quote)),
-    fills.map(({ f }) => fromAtoms(f.fee)),
-    fills.map(({ f }) => f.feeAsset),
-    fills.map(({ f }) => fromAtoms(f.feeRate)),
-    fills.map(({ f }) => f.liquidity),
-    fills.map(({ trade }) => trade.executedAt.toISOString()),
-    l.map((r) => r.journalId),
-    l.map((r) => r.userId),
-    l.map((r) => r.assetCode),
-    l.map((r) => r.bucket),
-    l.map((r) => r.type),
-    l.map((r) => fromAtoms(r.amount)),
-    l.map((r) => r.reference),
-    x.map((r) => r.userId),
-    x.map((r) => r.assetCode),
-    x.map((r) => r.type),
-    x.map((r) => fromAtoms(r.amount)),
-    x.map((r) => fromAtoms(r.fee)),
-    x.map((r) => r.reference),
-    c.map((r) => r.interval),
-    c.map((r) => new Date(r.openTime).toISOString()),
-    c.map((r) => fromAtoms(r.open)),
-    c.map((r) => fromAtoms(r.high)),
-    c.map((r) => fromAtoms(r.low)),
-    c.map((r) => fromAtoms(r.close)),
-    c.map((r) => fromAtoms(r.volume)),
-    c.map((r) => fromAtoms(r.quoteVolume)),
-    c.map((r) => r.tradeCount),
-    c.map((r) => String(r.lastSeq)),
-    String(maxCommand),
-  );
+  >(BATCH_SQL, ...encoded.statement);
   if (!done) throw new Error(`${sym}: settlement statement returned nothing`);
   if (done.commands !== batch.commandIds.length) {
     // A batch without events (only locally refused commands) re-applied: nothing to do.
     if (done.commands === 0 && batch.lastSeq === batch.prevSeq) throw new AlreadyApplied();
     throw new FencedError(`${sym}: a command of the batch was already processed`);
   }
-  if (done.trades.length !== t.length || done.fills !== fills.length) {
+  const fillCount = 2 * batch.trades.length;
+  if (done.trades.length !== batch.trades.length || done.fills !== fillCount) {
     throw new FencedError(`${sym}: trades already recorded`);
   }
   const tradeIds = new Map<number, bigint>();
@@ -345,25 +400,15 @@ async function applyInTransaction(tx: SqlTx, batch: Batch, noop: BatchResult) {
   const candles: CandleView[] = done.candles;
 
   let balances: BalanceView[] = [];
-  if (batch.balances.length > 0) {
-    const b = [...batch.balances].sort((x, y) =>
-      x.userId === y.userId
-        ? x.assetCode.localeCompare(y.assetCode)
-        : x.userId.localeCompare(y.userId),
-    );
-    const args = [
-      b.map((r) => r.userId),
-      b.map((r) => r.assetCode),
-      b.map((r) => fromAtoms(r.available)),
-      b.map((r) => fromAtoms(r.locked)),
-    ];
-    // Lock in a fixed order (no deadlock between markets settling the same users), then
-    // update existing rows and create missing ones. (INSERT … ON CONFLICT would check
-    // the non-negative constraints on the delta row itself.)
+  const args = encoded.balances;
+  if (args) {
+    // Lock in the encoded (sorted) order, then update existing rows and create missing
+    // ones. (INSERT … ON CONFLICT would check the non-negative constraints on the delta row.)
     await tx.query(
       `SELECT 1 FROM "Balance" b
-             JOIN unnest($1::uuid[], $2::text[]) AS x(u, a) ON b."userId" = x.u AND b."assetCode" = x.a
-            ORDER BY b."userId", b."assetCode" FOR UPDATE OF b`,
+             JOIN unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS x(u, a, i)
+               ON b."userId" = x.u AND b."assetCode" = x.a
+            ORDER BY x.i FOR UPDATE OF b`,
       args[0],
       args[1],
     );
