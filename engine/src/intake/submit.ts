@@ -14,6 +14,7 @@ import {
   type TimeInForce,
 } from '@flowex/db';
 import { fromAtoms, loadMarket, type MarketInfo, toAtoms, UnitsError } from '../service/units.ts';
+import { PlaceBatcher, type PlaceRow, type PlaceValues } from './place-batch.ts';
 import type {
   AmendCommand,
   CancelAllCommand,
@@ -250,19 +251,6 @@ SELECT (SELECT "accountNo" FROM u) AS "accountNo", (SELECT status FROM m) AS "ma
        (SELECT locked FROM bal) AS locked
   FROM (SELECT 1) AS one LEFT JOIN o ON true LEFT JOIN cmd ON true`;
 
-interface PlaceRow {
-  accountNo: number | null;
-  marketStatus: string | null;
-  open: number | null;
-  inBand: boolean;
-  lastPrice: string | null;
-  orderId: string | null;
-  createdAt: string | null;
-  commandId: string | null;
-  available: string | null;
-  locked: string | null;
-}
-
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: unknown; meta?: { code?: unknown }; message?: unknown };
   return (
@@ -271,6 +259,22 @@ function isUniqueViolation(error: unknown): boolean {
     e.meta?.code === '23505' ||
     (typeof e.message === 'string' && /23505|unique constraint/i.test(e.message))
   );
+}
+
+const batchers = new WeakMap<Db, PlaceBatcher>();
+
+/** One batcher per client: orders recorded at the same time share a statement. */
+function placeBatcher(db: Db): PlaceBatcher {
+  let batcher = batchers.get(db);
+  if (!batcher) {
+    const pool = sqlPool(db);
+    // Alone: a named prepared statement, parsed and planned once per connection.
+    const placeOne = async (values: PlaceValues) =>
+      (await pool.query<PlaceRow>({ name: 'intake_place', text: PLACE_SQL, values })).rows[0]!;
+    batcher = new PlaceBatcher(pool, placeOne);
+    batchers.set(db, batcher);
+  }
+  return batcher;
 }
 
 /** Record the order with its hold and queue it for the engine; await the engine's answer. */
@@ -309,35 +313,28 @@ export async function submitOrder(
 
   let row: PlaceRow;
   try {
-    // A named prepared statement: parsed and planned once per connection, not per order.
-    [row] = (
-      await sqlPool(db).query<PlaceRow>({
-        name: 'intake_place',
-        text: PLACE_SQL,
-        values: [
-          input.userId,
-          m.symbol,
-          input.clientOrderId ?? null,
-          input.side,
-          type,
-          timeInForce,
-          postOnly,
-          stp,
-          opt(c.price),
-          opt(c.stopPrice),
-          opt(c.quantity),
-          opt(c.quoteQuantity),
-          opt(c.displayQuantity),
-          holdAsset,
-          fromAtoms(hold),
-          JSON.stringify(payload),
-          input.traceparent ?? null,
-          input.maxOpenOrders ?? null,
-          randomUUID(),
-          input.priceBandPercent ?? null,
-        ],
-      })
-    ).rows as [PlaceRow];
+    row = await placeBatcher(db).place([
+      input.userId,
+      m.symbol,
+      input.clientOrderId ?? null,
+      input.side,
+      type,
+      timeInForce,
+      postOnly,
+      stp,
+      opt(c.price),
+      opt(c.stopPrice),
+      opt(c.quantity),
+      opt(c.quoteQuantity),
+      opt(c.displayQuantity),
+      holdAsset,
+      fromAtoms(hold),
+      JSON.stringify(payload),
+      input.traceparent ?? null,
+      input.maxOpenOrders ?? null,
+      randomUUID(),
+      input.priceBandPercent ?? null,
+    ]);
   } catch (error) {
     if (input.clientOrderId !== undefined && isUniqueViolation(error)) {
       throw new IntakeError('DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId already used');

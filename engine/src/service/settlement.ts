@@ -328,10 +328,10 @@ export function encodeBatch(batch: Batch): EncodedBatch {
   let balances: EncodedBatch['balances'] = null;
   if (batch.balances.length > 0) {
     // Lock in a fixed order: no deadlock between markets settling the same users.
+    // (Code-point order, as PostgreSQL orders uuids and intake orders asset codes: COLLATE "C".)
+    const before = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     const b = [...batch.balances].sort((p, q) =>
-      p.userId === q.userId
-        ? p.assetCode.localeCompare(q.assetCode)
-        : p.userId.localeCompare(q.userId),
+      p.userId === q.userId ? before(p.assetCode, q.assetCode) : before(p.userId, q.userId),
     );
     balances = [
       pgArray(b.map((r) => r.userId)),

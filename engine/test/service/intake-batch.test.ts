@@ -1,0 +1,145 @@
+// Group-committed intake: orders submitted together are recorded by one statement, and each
+// gets exactly the answer it would get alone. No engine runs here (answers time out at
+// once): what is checked is what intake recorded.
+import { MemoryBus } from '@flowex/bus';
+import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IntakeError, type SubmitOrderInput, submitOrder } from '../../src/index.ts';
+import { balance, fundedUser, ledgerViolations, seed } from './helpers.ts';
+
+const M = 'BTC-USDT';
+
+describe('intake: orders submitted together share one statement', () => {
+  let t: TestDatabase;
+  let bus: MemoryBus;
+  let n = 0;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('engine_intake_batch');
+    await seed(t.db);
+    bus = new MemoryBus();
+  }, 60_000);
+
+  afterAll(async () => {
+    await bus?.close();
+    await t?.drop();
+  });
+
+  const trader = (funds: Record<string, string>) =>
+    fundedUser(t.db, `batch-${++n}@example.com`, funds);
+  const buy = (userId: string, price: string, extra: Partial<SubmitOrderInput> = {}) =>
+    submitOrder(t.db, bus, {
+      userId,
+      marketSymbol: M,
+      side: 'BUY',
+      price,
+      quantity: '1',
+      timeoutMs: 20,
+      ...extra,
+    });
+  /** Submit in one turn; each outcome is the order's id or its refusal code. */
+  const together = (orders: (() => ReturnType<typeof buy>)[]) =>
+    Promise.all(
+      orders.map((o) =>
+        o().then(
+          (r) => r.order.id,
+          (e: unknown) => (e instanceof IntakeError ? e.code : String(e)),
+        ),
+      ),
+    );
+
+  it('records each order, hold, journal and command as alone, in one transaction', async () => {
+    const users = await Promise.all([1, 2, 3, 4].map(() => trader({ USDT: '1000' })));
+    const outcomes = await together(
+      Array.from({ length: 20 }, (_, i) => () => buy(users[i % 4]!.id, String(10 + i))),
+    );
+    expect(outcomes.every((o) => /^\d+$/.test(o))).toBe(true);
+    const orders = await t.db.order.findMany({
+      where: { id: { in: outcomes.map(BigInt) } },
+      orderBy: { id: 'asc' },
+    });
+    expect(orders).toHaveLength(20);
+    // One statement: one transaction time for all of them.
+    expect(new Set(orders.map((o) => o.createdAt.getTime())).size).toBe(1);
+    for (const [k, u] of users.entries()) {
+      const held = [0, 1, 2, 3, 4].reduce((s, j) => s + 10 + k + 4 * j, 0);
+      expect(await balance(t.db, u.id, 'USDT')).toEqual({
+        available: String(1000 - held),
+        locked: String(held),
+      });
+    }
+    const commands = await t.db.engineCommand.findMany({
+      where: { orderId: { in: orders.map((o) => o.id) } },
+    });
+    expect(commands).toHaveLength(20);
+    for (const c of commands) {
+      const o = orders.find((x) => x.id === c.orderId)!;
+      expect(c.payload).toMatchObject({
+        kind: 'PLACE',
+        orderId: String(o.id),
+        userId: o.userId,
+        price: o.price!.toFixed(),
+        hold: o.holdRemaining.toFixed(),
+        createdAt: o.createdAt.toISOString(),
+      });
+    }
+    const holds = await t.db.ledgerEntry.count({
+      where: { type: 'HOLD', reference: { in: orders.map((o) => `order:${o.id}`) } },
+    });
+    expect(holds).toBe(40);
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+
+  it('refuses exactly what a one-by-one intake would refuse for funds', async () => {
+    const u = await trader({ USDT: '100' });
+    // 50 fits; 60 then does not (50 left); 10 still does — though 50 + 60 + 10 > 100.
+    const outcomes = await together([
+      () => buy(u.id, '50'),
+      () => buy(u.id, '60'),
+      () => buy(u.id, '10'),
+    ]);
+    expect(outcomes[0]).toMatch(/^\d+$/);
+    expect(outcomes[1]).toBe('INSUFFICIENT_FUNDS');
+    expect(outcomes[2]).toMatch(/^\d+$/);
+    expect(await balance(t.db, u.id, 'USDT')).toEqual({ available: '40', locked: '60' });
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+
+  it('answers a clientOrderId used twice in one batch once with DUPLICATE_CLIENT_ORDER_ID', async () => {
+    const u = await trader({ USDT: '100' });
+    const v = await trader({ USDT: '100' });
+    const outcomes = await together([
+      () => buy(u.id, '10', { clientOrderId: 'same' }),
+      () => buy(v.id, '10', { clientOrderId: 'same' }), // another user: no conflict
+      () => buy(u.id, '10', { clientOrderId: 'same' }),
+    ]);
+    expect(outcomes[1]).toMatch(/^\d+$/);
+    expect(outcomes.filter((o) => o === 'DUPLICATE_CLIENT_ORDER_ID')).toHaveLength(1);
+    expect(await balance(t.db, u.id, 'USDT')).toEqual({ available: '90', locked: '10' });
+    expect(await balance(t.db, v.id, 'USDT')).toEqual({ available: '90', locked: '10' });
+    expect(await ledgerViolations(t.db)).toEqual([]);
+  });
+
+  it('counts earlier orders of the batch against the open-order limit', async () => {
+    const u = await trader({ USDT: '1000' });
+    await buy(u.id, '1');
+    const limited = (price: string) => () => buy(u.id, price, { maxOpenOrders: 3 });
+    const outcomes = await together([limited('2'), limited('3'), limited('4'), limited('5')]);
+    expect(outcomes.slice(0, 2).every((o) => /^\d+$/.test(o))).toBe(true);
+    expect(outcomes.slice(2)).toEqual(['TOO_MANY_OPEN_ORDERS', 'TOO_MANY_OPEN_ORDERS']);
+    expect(await balance(t.db, u.id, 'USDT')).toEqual({ available: '994', locked: '6' });
+  });
+
+  it('records nothing on a halted market', async () => {
+    const u = await trader({ USDT: '100' });
+    await t.db.market.update({ where: { symbol: M }, data: { status: 'HALTED' } });
+    try {
+      const outcomes = await together([() => buy(u.id, '10'), () => buy(u.id, '20')]);
+      expect(outcomes).toEqual(['MARKET_HALTED', 'MARKET_HALTED']);
+      expect(await balance(t.db, u.id, 'USDT')).toEqual({ available: '100', locked: '0' });
+      expect(await t.db.order.count({ where: { userId: u.id } })).toBe(0);
+    } finally {
+      await t.db.market.update({ where: { symbol: M }, data: { status: 'TRADING' } });
+    }
+  });
+});
