@@ -199,8 +199,11 @@ async function phase(
         res = await post(cancel, { id }, trader.token);
         if (res.errors?.[0]?.message.match(/not cancel/i)) res = { data: {} }; // filled meanwhile
       } else {
-        // The price walks; orders straddle it so that a share of them cross.
-        const mid = mids.get(symbol)! * (1 + (random() - 0.5) * 0.002);
+        // The price walks, pulled back towards where it started (a plain random walk drifts
+        // with the number of orders: at a few thousand orders it moved over 10 % and the
+        // circuit breaker rightly halted the market); orders straddle it so a share cross.
+        const pull = (m.mid - mids.get(symbol)!) * 0.01;
+        const mid = (mids.get(symbol)! + pull) * (1 + (random() - 0.5) * 0.002);
         mids.set(symbol, mid);
         const side = random() < 0.5 ? 'BUY' : 'SELL';
         const offset = (random() - (side === 'BUY' ? 0.6 : 0.4)) * 0.004 * mid;

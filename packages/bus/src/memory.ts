@@ -34,7 +34,8 @@ export class MemoryBus implements Bus {
   }
 
   async publish(channel: string, payload: unknown): Promise<void> {
-    if (this.closed) return;
+    // Like Redis, a message nobody subscribes to is dropped — before paying for its copy.
+    if (this.closed || this.events.listenerCount(`pub:${channel}`) === 0) return;
     const copy = jsonClone(payload);
     // Asynchronous like Redis: a publisher never runs subscriber code on its own stack.
     queueMicrotask(() => this.events.emit(`pub:${channel}`, copy));
