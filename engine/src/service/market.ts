@@ -509,7 +509,7 @@ export class MarketRunner {
   /** One transaction, then (only then) state, publication and replies. */
   private async commit(items: EngineCommandMessage[], prepared: Prepared): Promise<void> {
     const { market, metrics } = this.o;
-    const { batch, encoded, replies, touched, ticks, book } = prepared;
+    const { batch, encoded, replies, views, ticks, book } = prepared;
     const started = performance.now();
     const result = await applyBatch(this.o.lock ? this.o.lock.settle : this.o.db, batch, encoded);
     metrics.commitSeconds.observe({ market: this.symbol }, (performance.now() - started) / 1000);
@@ -534,9 +534,11 @@ export class MarketRunner {
         this.recent.delete(id);
       }
     }
-    for (const o of touched) if (TERMINAL.has(o.status)) this.orders.delete(o.id);
+    for (const o of batch.orders) {
+      if (TERMINAL.has(o.status as DbOrderStatus)) this.orders.delete(Number(o.id));
+    }
     for (const t of ticks) this.ticker.add(t);
-    this.publish(batch, result, touched, book).catch((error: unknown) =>
+    this.publish(batch, result, views, book).catch((error: unknown) =>
       this.o.logger.warn({ err: error, market: market.symbol }, 'publication failed'),
     );
     if (this.o.logger.isLevelEnabled('debug')) {
@@ -730,7 +732,10 @@ export class MarketRunner {
       o.holdRemaining -= amount;
     };
 
-    for (const item of items) {
+    for (const [k, item] of items.entries()) {
+      // Let I/O in between (the previous batch's settlement round trips) rather than hold
+      // the thread for a whole large batch.
+      if (k > 0 && k % 256 === 0) await new Promise((r) => setImmediate(r));
       const x = this.run(item);
       // Fee tiers of both sides as of this trade (cached a minute; loaded when missing).
       const traders: string[] = [];
@@ -960,13 +965,16 @@ export class MarketRunner {
       candles: candleDeltas(ticks),
       at: now,
     };
-    return { batch, replies, touched, ticks, book: [...book.values()] };
+    // Views as of this batch: by the time it commits, the next batch may already have run on
+    // these very orders, and what is published must be what this batch committed.
+    const views = [...touched].map((o) => view(o, sym, now));
+    return { batch, replies, views, ticks, book: [...book.values()] };
   }
 
   private async publish(
     batch: Batch,
     result: BatchResult,
-    touched: Set<OrderState>,
+    views: OrderStateView[],
     book: { side: string; price: number; quantity: number; count: number }[],
   ) {
     const { bus, market } = this.o;
@@ -1003,8 +1011,8 @@ export class MarketRunner {
       } satisfies BookDeltaEvent),
     );
     this.committedBook.apply(book, batch.lastSeq); // same step as the delta's publication
-    for (const o of touched) {
-      out.push(bus.publish(channels.orders(o.userId), view(o, sym, batch.at)));
+    for (const v of views) {
+      out.push(bus.publish(channels.orders(v.userId), v));
     }
     for (const { assetCode, ...b } of result.balances) {
       const event: BalanceEvent = { ...b, asset: assetCode };
