@@ -106,6 +106,13 @@ interface Queryable {
   startTransaction?(...args: unknown[]): Promise<Queryable>;
 }
 
+/** What @prisma/adapter-pg's queryable has besides the driver-adapter interface. */
+interface PgQueryable {
+  underlyingDriver(): pg.Pool | pg.PoolClient;
+  /** Throws the driver error converted for the engine. */
+  onError(error: unknown): never;
+}
+
 function typeCharacterColumns<T extends Queryable>(
   queryable: T,
   afterDispose?: () => Promise<void>,
@@ -126,6 +133,19 @@ function typeCharacterColumns<T extends Queryable>(
             if (CHARACTER_COLUMNS.has(name)) result.columnTypes[i] = ColumnTypeEnum.Character;
           });
           return result;
+        };
+      }
+      if (prop === 'executeScript') {
+        // The adapter splits a script on every ';' (7.x), which breaks a function body or a
+        // ';' inside a string. Like the native engine, send it whole: one simple-protocol
+        // query, which PostgreSQL runs as one implicit transaction.
+        const adapter = target as unknown as PgQueryable;
+        return async (script: string) => {
+          try {
+            await adapter.underlyingDriver().query(script);
+          } catch (error) {
+            adapter.onError(error);
+          }
         };
       }
       if (prop === 'startTransaction') {

@@ -1,9 +1,9 @@
 // One owner per market: a session-level PostgreSQL advisory lock held on a dedicated
 // connection. If the process dies (kill -9 included) the connection drops and PostgreSQL
-// releases the lock at once; a standby polling for it takes over. Settlement re-checks in
-// its own transaction that this connection still holds the lock (fencing).
+// releases the lock at once; a standby polling for it takes over. Settlement runs on this
+// connection only, and re-checks the market's checkpoint in its transaction (fencing).
 import pg from 'pg';
-import { FencedError, type Settler, type SqlTx } from './settlement.ts';
+import { FencedError, type Settler } from './settlement.ts';
 
 /** classid of the engine's advisory locks (objid = hashtext(market symbol)). */
 export const LOCK_CLASS = 0x464c5845; // "FLXE"
@@ -54,27 +54,14 @@ export class MarketLock {
   }
 
   /**
-   * Settlement transactions on the lock's own connection: commits happen only while the
-   * lock is held, and stop the instant the connection (hence the lock) is gone.
+   * Settlement statements on the lock's own connection: commits happen only while the lock
+   * is held, and stop the instant the connection (hence the lock) is gone. Each settlement
+   * is one statement, hence its own transaction (autocommit).
    */
-  readonly settle: Settler = async (fn) => {
+  readonly settle: Settler = async <T>(sql: string, params: unknown[]) => {
     const client = this.client;
     if (!client || !this.held) throw new FencedError(`${this.marketSymbol}: market not owned`);
-    const tx: SqlTx = {
-      query: async <T>(sql: string, ...params: unknown[]) =>
-        (await client.query(sql, params)).rows as T,
-      execute: async (sql: string, ...params: unknown[]) =>
-        (await client.query(sql, params)).rowCount ?? 0,
-    };
-    await client.query('BEGIN');
-    try {
-      const result = await fn(tx);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    }
+    return (await client.query(sql, params)).rows as T[];
   };
 
   async release(): Promise<void> {

@@ -111,125 +111,79 @@ export class FencedError extends Error {
   override name = 'FencedError';
 }
 
-/** The statements of one open transaction. */
-export interface SqlTx {
-  query<T = unknown[]>(sql: string, ...params: unknown[]): Promise<T>;
-  execute(sql: string, ...params: unknown[]): Promise<number>;
-}
+/**
+ * Runs ONE statement as its own transaction (autocommit) and returns its rows: the market
+ * lock's connection when markets are owned, else the Prisma client's pool.
+ */
+export type Settler = <T>(sql: string, params: unknown[]) => Promise<T[]>;
 
-/** Runs `fn` inside one transaction (commit on success, rollback on error). */
-export type Settler = <R>(fn: (tx: SqlTx) => Promise<R>) => Promise<R>;
-
-/** Through Prisma's interactive transactions (simple; ~20-50 ms of overhead each). */
 export function prismaSettler(db: Db): Settler {
-  return (fn) =>
-    db.$transaction(
-      (tx) =>
-        fn({
-          query: (sql, ...params) => tx.$queryRawUnsafe(sql, ...params),
-          execute: (sql, ...params) => tx.$executeRawUnsafe(sql, ...params),
-        }),
-      { timeout: 30_000, maxWait: 10_000 },
-    );
+  return (sql, params) => db.$queryRawUnsafe(sql, ...params);
 }
 
 /**
- * Everything of a batch except balances, as ONE statement (data-modifying CTEs; empty arrays
- * insert nothing): processed commands, order states, trades and their fills (joined on the
- * engine sequence), ledger rows, transactions, candles and the checkpoint. Five round trips
- * per batch instead of twelve. Counts come back so that the caller can refuse (and roll back)
- * a batch that was partly applied before. Arrays are joined (unnest), never tested with
- * `= ANY(array)`: that compares every candidate row with every element (a backlog of
- * unprocessed commands made it O(backlog × batch)).
+ * The whole batch in one call of `flowex_settle_batch` (migration
+ * 20261201220000_settle_batch_function): checkpoint check, processed commands, order states,
+ * trades and fills, ledger rows, transactions, candles, checkpoint and balances — one round
+ * trip and one transaction. Its arguments are `EncodedBatch.statement`, in order, cast to
+ * the function's parameter types (so that it resolves whatever types a driver sends).
  */
-const BATCH_SQL = `
-WITH cmd AS (
-  UPDATE "EngineCommand" AS c SET "processedSeq" = $1
-    FROM unnest($2::bigint[]) AS x(id)
-   WHERE c.id = x.id AND c."processedSeq" IS NULL AND c."marketSymbol" = $3
-  RETURNING 1
-), ord AS (
-  UPDATE "Order" AS o SET status = x.status::"OrderStatus",
-         "filledQuantity" = x.fq, "filledQuoteQuantity" = x.fqq,
-         "holdRemaining" = x.hold, "engineSeq" = COALESCE(x.seq, o."engineSeq"),
-         "rejectReason" = COALESCE(x.reason, o."rejectReason"),
-         price = COALESCE(x.price, o.price), quantity = COALESCE(x.qty, o.quantity),
-         "updatedAt" = $13::timestamp(3)
-    FROM unnest($4::bigint[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[],
-                $9::bigint[], $10::text[], $11::numeric[], $12::numeric[])
-         AS x(id, status, fq, fqq, hold, seq, reason, price, qty)
-   WHERE o.id = x.id
-  RETURNING 1
-), tr AS (
-  INSERT INTO "Trade" ("marketSymbol", "engineSeq", price, quantity, "quoteQuantity",
-                       "takerSide", "makerOrderId", "takerOrderId", "executedAt")
-  SELECT $3, x.seq, x.price, x.qty, x.quote, x.side::"OrderSide", x.maker, x.taker, x.at
-    FROM unnest($14::bigint[], $15::numeric[], $16::numeric[], $17::numeric[], $18::text[],
-                $19::bigint[], $20::bigint[], $21::timestamp(3)[])
-         AS x(seq, price, qty, quote, side, maker, taker, at)
-  ON CONFLICT ("marketSymbol", "engineSeq") DO NOTHING
-  RETURNING id, "engineSeq"
-), fl AS (
-  INSERT INTO "Fill" ("tradeId", "orderId", "userId", "marketSymbol", side, price, quantity,
-                      "quoteQuantity", fee, "feeAsset", "feeRate", liquidity, "executedAt")
-  SELECT tr.id, x.ord, x.uid, $3, x.side::"OrderSide", x.price, x.qty, x.quote, x.fee,
-         x.asset, x.rate, x.liq::"Liquidity", x.at
-    FROM unnest($22::bigint[], $23::bigint[], $24::uuid[], $25::text[], $26::numeric[],
-                $27::numeric[], $28::numeric[], $29::numeric[], $30::text[], $31::numeric[],
-                $32::text[], $33::timestamp(3)[])
-         AS x(seq, ord, uid, side, price, qty, quote, fee, asset, rate, liq, at)
-    JOIN tr ON tr."engineSeq" = x.seq
-  RETURNING 1
-), led AS (
-  INSERT INTO "LedgerEntry" ("journalId", "userId", "assetCode", bucket, type, amount, reference)
-  SELECT x.j, x.u, x.a, x.b::"LedgerBucket", x.t::"LedgerEntryType", x.amt, x.r
-    FROM unnest($34::uuid[], $35::uuid[], $36::text[], $37::text[], $38::text[], $39::numeric[],
-                $40::text[]) AS x(j, u, a, b, t, amt, r)
-  RETURNING 1
-), txn AS (
-  INSERT INTO "Transaction" (id, "userId", "assetCode", type, status, amount, fee, reference,
-                             "updatedAt")
-  SELECT gen_random_uuid(), x.u, x.a, x.t::"TransactionType", 'COMPLETED', x.amt, x.fee, x.r, now()
-    FROM unnest($41::uuid[], $42::text[], $43::text[], $44::numeric[], $45::numeric[],
-                $46::text[]) AS x(u, a, t, amt, fee, r)
-  RETURNING 1
-), cdl AS (
-  INSERT INTO "Candle" ("marketSymbol", interval, "openTime", open, high, low, close, volume,
-                        "quoteVolume", "tradeCount", "lastEngineSeq")
-  SELECT $3, x.i::"CandleInterval", x.t, x.o, x.h, x.l, x.c, x.v, x.qv, x.n, x.s
-    FROM unnest($47::text[], $48::timestamp(3)[], $49::numeric[], $50::numeric[],
-                $51::numeric[], $52::numeric[], $53::numeric[], $54::numeric[], $55::int[],
-                $56::bigint[]) AS x(i, t, o, h, l, c, v, qv, n, s)
-  ON CONFLICT ("marketSymbol", interval, "openTime") DO UPDATE
-     SET high = GREATEST("Candle".high, EXCLUDED.high),
-         low = LEAST("Candle".low, EXCLUDED.low),
-         close = EXCLUDED.close,
-         volume = "Candle".volume + EXCLUDED.volume,
-         "quoteVolume" = "Candle"."quoteVolume" + EXCLUDED."quoteVolume",
-         "tradeCount" = "Candle"."tradeCount" + EXCLUDED."tradeCount",
-         "lastEngineSeq" = EXCLUDED."lastEngineSeq"
-   WHERE "Candle"."lastEngineSeq" < EXCLUDED."lastEngineSeq"
-  RETURNING "marketSymbol", interval::text AS interval,
-            to_char("openTime", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "openTime",
-            open::text AS open, high::text AS high, low::text AS low, close::text AS close,
-            volume::text AS volume, "quoteVolume"::text AS "quoteVolume", "tradeCount"
-), cp AS (
-  INSERT INTO "EngineCheckpoint" ("marketSymbol", "lastSeq", "lastCommandId", "updatedAt")
-  VALUES ($3, $1, $57, now())
-  ON CONFLICT ("marketSymbol") DO UPDATE
-     SET "lastSeq" = EXCLUDED."lastSeq",
-         "lastCommandId" = GREATEST("EngineCheckpoint"."lastCommandId", EXCLUDED."lastCommandId"),
-         "updatedAt" = now()
-  RETURNING 1
-)
-SELECT (SELECT count(*)::int FROM cmd) AS commands,
-       (SELECT count(*)::int FROM fl) AS fills,
-       (SELECT coalesce(json_agg(json_build_object('id', id::text, 'seq', "engineSeq"::text)), '[]')
-          FROM tr) AS trades,
-       (SELECT coalesce(json_agg(cdl), '[]') FROM cdl) AS candles`;
+const SETTLE_TYPES = [
+  'bigint',
+  'bigint[]',
+  'text',
+  ...[
+    'bigint',
+    'text',
+    'numeric',
+    'numeric',
+    'numeric',
+    'bigint',
+    'text',
+    'numeric',
+    'numeric',
+  ].map((t) => `${t}[]`),
+  'timestamp(3)',
+  ...['bigint', 'numeric', 'numeric', 'numeric', 'text', 'bigint', 'bigint', 'timestamp(3)'].map(
+    (t) => `${t}[]`,
+  ),
+  ...[
+    'bigint',
+    'bigint',
+    'uuid',
+    'text',
+    'numeric',
+    'numeric',
+    'numeric',
+    'numeric',
+    'text',
+    'numeric',
+    'text',
+    'timestamp(3)',
+  ].map((t) => `${t}[]`),
+  ...['uuid', 'uuid', 'text', 'text', 'text', 'numeric', 'text'].map((t) => `${t}[]`),
+  ...['uuid', 'text', 'text', 'numeric', 'numeric', 'text'].map((t) => `${t}[]`),
+  ...[
+    'text',
+    'timestamp(3)',
+    'numeric',
+    'numeric',
+    'numeric',
+    'numeric',
+    'numeric',
+    'numeric',
+    'int',
+    'bigint',
+  ].map((t) => `${t}[]`),
+  'bigint',
+  'bigint',
+  ...['uuid', 'text', 'numeric', 'numeric'].map((t) => `${t}[]`),
+];
+const SETTLE_SQL = `SELECT flowex_settle_batch(${SETTLE_TYPES.map((t, i) => `$${i + 1}::${t}`).join(', ')}) AS r`;
 
-/** A re-applied batch that had changed nothing but its commands: roll back, report a no-op. */
-class AlreadyApplied extends Error {}
+/** SQLSTATEs the function raises (see its migration). */
+const FENCED = 'FX409';
+const ALREADY_APPLIED = 'FX304';
 
 /**
  * PostgreSQL array literal of text elements (NULL for null). Most elements (decimals, ids,
@@ -249,11 +203,9 @@ export function pgArray(values: readonly (string | null)[]): string {
   return `${out}}`;
 }
 
-/** A batch's statement parameters, ready to send: built while the previous batch commits. */
+/** A batch's call parameters, ready to send: built while the previous batch commits. */
 export interface EncodedBatch {
   statement: unknown[];
-  /** Balance deltas sorted by (user, asset): the lock order. */
-  balances: [string, string, string, string] | null;
 }
 
 export function encodeBatch(batch: Batch): EncodedBatch {
@@ -324,23 +276,22 @@ export function encodeBatch(batch: Batch): EncodedBatch {
     pgArray(c.map((r) => String(r.tradeCount))),
     pgArray(c.map((r) => String(r.lastSeq))),
     String(maxCommand),
+    batch.prevSeq,
   ];
-  let balances: EncodedBatch['balances'] = null;
-  if (batch.balances.length > 0) {
-    // Lock in a fixed order: no deadlock between markets settling the same users.
-    // (Code-point order, as PostgreSQL orders uuids and intake orders asset codes: COLLATE "C".)
-    const before = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const b = [...batch.balances].sort((p, q) =>
-      p.userId === q.userId ? before(p.assetCode, q.assetCode) : before(p.userId, q.userId),
-    );
-    balances = [
-      pgArray(b.map((r) => r.userId)),
-      pgArray(b.map((r) => r.assetCode)),
-      pgArray(b.map((r) => fromAtoms(r.available))),
-      pgArray(b.map((r) => fromAtoms(r.locked))),
-    ];
-  }
-  return { statement, balances };
+  // Balance rows are locked in a fixed order: no deadlock between markets settling the same
+  // users. (Code-point order, as PostgreSQL orders uuids and intake orders asset codes:
+  // COLLATE "C".)
+  const before = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const b = [...batch.balances].sort((p, q) =>
+    p.userId === q.userId ? before(p.assetCode, q.assetCode) : before(p.userId, q.userId),
+  );
+  statement.push(
+    pgArray(b.map((r) => r.userId)),
+    pgArray(b.map((r) => r.assetCode)),
+    pgArray(b.map((r) => fromAtoms(r.available))),
+    pgArray(b.map((r) => fromAtoms(r.locked))),
+  );
+  return { statement };
 }
 
 export async function applyBatch(
@@ -350,87 +301,39 @@ export async function applyBatch(
 ): Promise<BatchResult> {
   const settle = typeof target === 'function' ? target : prismaSettler(target);
   const noop: BatchResult = { applied: false, tradeIds: new Map(), balances: [], candles: [] };
+  let done: SettledJson | undefined;
   try {
-    return await settle((tx) => applyInTransaction(tx, batch, encoded, noop));
+    [done] = (await settle<{ r: SettledJson }>(SETTLE_SQL, encoded.statement)).map((row) => row.r);
   } catch (error) {
-    if (error instanceof AlreadyApplied) return noop;
+    if (hasSqlState(error, ALREADY_APPLIED)) return noop;
+    if (hasSqlState(error, FENCED)) throw new FencedError(errorMessage(error));
     throw error;
   }
-}
-
-async function applyInTransaction(
-  tx: SqlTx,
-  batch: Batch,
-  encoded: EncodedBatch,
-  noop: BatchResult,
-) {
-  const sym = batch.marketSymbol;
-  const [cp] = await tx.query<{ lastSeq: string }[]>(
-    `SELECT "lastSeq"::text AS "lastSeq" FROM "EngineCheckpoint" WHERE "marketSymbol" = $1 FOR UPDATE`,
-    sym,
-  );
-  const committed = cp ? Number(cp.lastSeq) : 0;
-  if (committed > batch.prevSeq && committed >= batch.lastSeq) return noop;
-  if (committed !== batch.prevSeq) {
-    throw new FencedError(
-      `${sym}: checkpoint at ${committed}, batch expects ${batch.prevSeq} (another writer?)`,
-    );
-  }
-
-  const [done] = await tx.query<
-    {
-      commands: number;
-      fills: number;
-      trades: { id: string; seq: string }[];
-      candles: CandleView[];
-    }[]
-  >(BATCH_SQL, ...encoded.statement);
-  if (!done) throw new Error(`${sym}: settlement statement returned nothing`);
-  if (done.commands !== batch.commandIds.length) {
-    // A batch without events (only locally refused commands) re-applied: nothing to do.
-    if (done.commands === 0 && batch.lastSeq === batch.prevSeq) throw new AlreadyApplied();
-    throw new FencedError(`${sym}: a command of the batch was already processed`);
-  }
-  const fillCount = 2 * batch.trades.length;
-  if (done.trades.length !== batch.trades.length || done.fills !== fillCount) {
-    throw new FencedError(`${sym}: trades already recorded`);
-  }
+  if (!done) throw new Error(`${batch.marketSymbol}: settlement returned nothing`);
+  if (!done.applied) return noop;
   const tradeIds = new Map<number, bigint>();
   for (const r of done.trades) tradeIds.set(Number(r.seq), BigInt(r.id));
-  const candles: CandleView[] = done.candles;
+  return { applied: true, tradeIds, balances: done.balances, candles: done.candles };
+}
 
-  let balances: BalanceView[] = [];
-  const args = encoded.balances;
-  if (args) {
-    // Lock in the encoded (sorted) order, then update existing rows and create missing
-    // ones. (INSERT … ON CONFLICT would check the non-negative constraints on the delta row.)
-    await tx.query(
-      `SELECT 1 FROM "Balance" b
-             JOIN unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS x(u, a, i)
-               ON b."userId" = x.u AND b."assetCode" = x.a
-            ORDER BY x.i FOR UPDATE OF b`,
-      args[0],
-      args[1],
-    );
-    balances = await tx.query<BalanceView[]>(
-      `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::numeric[])
-                                 AS x(u, a, av, lk)),
-                upd AS (UPDATE "Balance" b SET available = b.available + x.av,
-                               locked = b.locked + x.lk, "updatedAt" = now()
-                          FROM x WHERE b."userId" = x.u AND b."assetCode" = x.a
-                        RETURNING b."userId", b."assetCode", b.available, b.locked),
-                ins AS (INSERT INTO "Balance" ("userId", "assetCode", available, locked, "updatedAt")
-                        SELECT x.u, x.a, x.av, x.lk, now() FROM x
-                         WHERE NOT EXISTS (SELECT 1 FROM "Balance" b
-                                            WHERE b."userId" = x.u AND b."assetCode" = x.a)
-                        RETURNING "userId", "assetCode", available, locked)
-           SELECT "userId"::text AS "userId", "assetCode", available::text AS available,
-                  locked::text AS locked FROM upd
-           UNION ALL
-           SELECT "userId"::text, "assetCode", available::text, locked::text FROM ins`,
-      ...args,
-    );
-  }
+interface SettledJson {
+  applied: boolean;
+  trades: { id: string; seq: string }[];
+  candles: CandleView[];
+  balances: BalanceView[];
+}
 
-  return { applied: true, tradeIds, balances, candles };
+/** Whether a statement failed with this SQLSTATE (through `pg` or Prisma's driver adapter). */
+function hasSqlState(error: unknown, code: string): boolean {
+  const e = error as { code?: unknown; meta?: { code?: unknown }; cause?: { code?: unknown } };
+  return (
+    e.code === code ||
+    e.meta?.code === code ||
+    e.cause?.code === code ||
+    errorMessage(error).includes(code)
+  );
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

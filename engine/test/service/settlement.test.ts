@@ -12,7 +12,7 @@ import {
   submitOrder,
 } from '../../src/index.ts';
 import { FeeSchedule } from '../../src/service/fees.ts';
-import { applyBatch } from '../../src/service/settlement.ts';
+import { applyBatch, FencedError } from '../../src/service/settlement.ts';
 import { fromAtoms, toAtoms } from '../../src/service/units.ts';
 import { balance, fundedUser, ledgerViolations, seed, testConfig } from './helpers.ts';
 
@@ -142,6 +142,23 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     const before = await state();
     const again = await applyBatch(t.db, batch);
     expect(again.applied).toBe(false);
+    expect(await state()).toEqual(before);
+
+    // Only locally refused commands (no events), already processed: a no-op, rolled back.
+    const at = runner.committedSeq;
+    const refusedAgain = { ...batch, prevSeq: at, lastSeq: at, trades: [], ledger: [] };
+    expect((await applyBatch(t.db, { ...refusedAgain, balances: [] })).applied).toBe(false);
+    expect(await state()).toEqual(before);
+
+    // Fenced, and nothing written: a gap after the checkpoint, a command already processed,
+    // a trade already recorded.
+    const gap = { ...batch, prevSeq: at + 5, lastSeq: at + 6 };
+    await expect(applyBatch(t.db, gap)).rejects.toThrow(FencedError);
+    const next = { ...batch, prevSeq: at, lastSeq: at + 1 };
+    await expect(applyBatch(t.db, { ...next, trades: [] })).rejects.toThrow(/already processed/);
+    await expect(applyBatch(t.db, { ...next, commandIds: [] })).rejects.toThrow(
+      /trades already recorded/,
+    );
     expect(await state()).toEqual(before);
   });
 
