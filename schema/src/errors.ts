@@ -24,6 +24,11 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export class DomainError extends GraphQLError {
   constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    // An expected refusal needs no stack trace: capturing one, then formatting it when
+    // graphql-js wraps the error, cost more CPU than the rest of a refused request.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, { extensions: { code, ...details } });
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
