@@ -4,23 +4,50 @@
 // Phase 2 ("with intake"): every order goes through `submitOrder` as the trading subgraph
 // calls it (one durable statement per order, then the bus), so intake is inside the clock —
 // the ceiling for placeOrder through the whole platform, minus HTTP and GraphQL.
+// Commands travel as in production with REDIS_URL set: Redis Streams to the engine, replies
+// on pub/sub, the engine and the submitter on separate connections. BENCH_BUS=memory runs
+// the embedded mode's in-process bus instead (what the figures before 2026-12-01's fifth
+// session measured).
 // Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...} }.
 //   BENCH_ORDERS (default 40000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
-//   BENCH_WINDOW in-flight commands (default 1000)
+//   BENCH_WINDOW in-flight commands (default 1000), BENCH_BUS (redis | memory; default
+//   redis), REDIS_URL (default redis://127.0.0.1:6379)
 import { randomUUID } from 'node:crypto';
-import { engineQueue, MemoryBus } from '@flowex/bus';
+import { type Bus, engineQueue, MemoryBus, RedisBus } from '@flowex/bus';
 import { createDb, type Db, seedDatabase } from '@flowex/db';
 import { createTestDatabase } from '@flowex/db/testing';
 import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
 import { submitOrder } from '../src/intake/submit.ts';
 import { startEngine } from '../src/main.ts';
-import { testConfig } from '../test/service/helpers.ts';
+import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
 
 const N = Number(process.env.BENCH_ORDERS ?? 40_000);
 const N_INTAKE = Number(process.env.BENCH_INTAKE_ORDERS ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
 const USERS = 200;
 const M = 'BTC-USDT';
+const BUS = process.env.BENCH_BUS === 'memory' ? 'memory' : 'redis';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const streamPrefix = `bench-settlement-${process.pid}:`;
+
+/** The engine's bus and the submitters' (one in-process bus, or two Redis clients). */
+function buses(): { engineBus: Bus; clientBus: Bus; close(): Promise<void> } {
+  if (BUS === 'memory') {
+    const bus = new MemoryBus();
+    return { engineBus: bus, clientBus: bus, close: () => bus.close() };
+  }
+  const engineBus = new RedisBus(REDIS_URL, { streamPrefix });
+  const clientBus = new RedisBus(REDIS_URL, { streamPrefix });
+  return {
+    engineBus,
+    clientBus,
+    async close() {
+      await clientBus.close();
+      await engineBus.close();
+      await dropRedisKeys(REDIS_URL, streamPrefix);
+    },
+  };
+}
 
 async function fundUsers(db: Db) {
   const ids = Array.from({ length: USERS }, () => randomUUID());
@@ -142,8 +169,8 @@ const t = await createTestDatabase('bench_settlement');
 try {
   await seedDatabase(t.db, { sandbox: false });
   const users = await fundUsers(t.db);
-  const bus = new MemoryBus();
-  const engine = await startEngine(testConfig(), t.db, bus, {
+  const { engineBus, clientBus: bus, close: closeBuses } = buses();
+  const engine = await startEngine(testConfig(), t.db, engineBus, {
     markets: [M],
     databaseUrl: t.url,
     port: 0,
@@ -154,7 +181,7 @@ try {
   // Statistics as autovacuum would have them after such a bulk load (planner estimates for the
   // 40,000 pre-written commands and orders), so that plans are those of a running system.
   await t.db.$executeRawUnsafe('ANALYZE');
-  console.error(`intake of ${N} orders written; measuring (window ${WINDOW})`);
+  console.error(`intake of ${N} orders written; measuring (window ${WINDOW}, ${BUS} bus)`);
 
   const latencies = new Float64Array(N);
   let next = 0;
@@ -239,10 +266,11 @@ try {
     await intakeDb.$disconnect();
   }
   await engine.stop();
-  await bus.close();
+  await closeBuses();
   console.log(
     JSON.stringify({
       benchmark: 'settlement',
+      bus: BUS,
       orders: N,
       trades,
       window: WINDOW,
