@@ -8,6 +8,8 @@
 // on pub/sub, the engine and the submitter on separate connections. BENCH_BUS=memory runs
 // the embedded mode's in-process bus instead (what the figures before 2026-12-01's fifth
 // session measured).
+// The engine runs in this process, so npm's script gives it the engine process's Node flags
+// (ENGINE_NODE_ARGS in apps/start/src/services.ts).
 // Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...} }.
 //   BENCH_ORDERS (default 40000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
 //   BENCH_WINDOW in-flight commands (default 1000), BENCH_BUS (redis | memory; default

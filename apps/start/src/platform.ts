@@ -39,7 +39,9 @@ export async function startPlatform(
   if (config.REDIS_URL) {
     await db.$disconnect();
     const supervisor = new Supervisor({ ...process.env, DATABASE_URL: databaseUrl }, logger);
-    for (const service of services) supervisor.start(service.name, service.entry);
+    for (const service of services) {
+      supervisor.start(service.name, service.entry, service.nodeArgs);
+    }
     try {
       // Up means usable: the gateway's /ready answers once every subgraph (and Redis) is
       // reachable, the engine's once it owns and has recovered its markets.

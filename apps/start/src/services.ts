@@ -17,8 +17,19 @@ export interface ServiceDefinition {
   name: string;
   /** Entry file that starts the service when run as its own process. */
   entry: string;
+  /** Node flags of its own process (see ENGINE_NODE_ARGS). */
+  nodeArgs?: string[];
   startInProcess(config: Config, shared: Shared): Promise<RunningService>;
 }
+
+/**
+ * The engine keeps a whole batch's orders, views and rows alive until its commit: with
+ * V8's default young generation (16 MB semi-spaces) most of them survived two scavenges and
+ * were promoted, then collected by full mark-compacts. 32 MB semi-spaces let them die young:
+ * `npm run bench:settlement` went from 2,310 – 2,450 to 2,964 – 3,085 orders/s (alternating
+ * runs, same machine). Kubernetes passes the same flag (infra/k8s/services.yaml).
+ */
+export const ENGINE_NODE_ARGS = ['--max-semi-space-size=32'];
 
 const entry = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 
@@ -27,6 +38,7 @@ export const services: ServiceDefinition[] = [
     // First: it rebuilds the books and resumes intake before anyone can place an order.
     name: 'engine',
     entry: entry('../../../engine/src/main.ts'),
+    nodeArgs: ENGINE_NODE_ARGS,
     startInProcess: async (config, { db, bus, databaseUrl }) =>
       (await import('@flowex/engine')).startEngine(config, db, bus, { databaseUrl }),
   },

@@ -7,6 +7,7 @@ import type { Logger } from '@flowex/server';
 interface Child {
   name: string;
   entry: string;
+  nodeArgs: string[];
   process?: ChildProcess;
   restarts: number;
   stopping: boolean;
@@ -25,8 +26,8 @@ export class Supervisor {
     private readonly logger: Logger,
   ) {}
 
-  start(name: string, entry: string): void {
-    const child: Child = { name, entry, restarts: 0, stopping: false };
+  start(name: string, entry: string, nodeArgs: string[] = []): void {
+    const child: Child = { name, entry, nodeArgs, restarts: 0, stopping: false };
     this.children.push(child);
     this.spawn(child);
   }
@@ -36,7 +37,8 @@ export class Supervisor {
     const prefix = `\x1b[${color}m${child.name.padEnd(11)}|\x1b[0m `;
     // FLOWEX_NODE_ARGS: extra Node flags for every child (e.g. `--cpu-prof` to profile).
     const extra = process.env.FLOWEX_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-    const proc = spawn(process.execPath, [...extra, '--import', 'tsx', child.entry], {
+    const args = [...child.nodeArgs, ...extra, '--import', 'tsx', child.entry];
+    const proc = spawn(process.execPath, args, {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
