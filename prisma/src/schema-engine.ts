@@ -69,36 +69,35 @@ export function readSchema(): string {
 
 /**
  * @prisma/adapter-pg 7.10 refuses PostgreSQL's one-byte `"char"` type (OID 18), which the
- * schema engine reads from the catalogs (pg_class.relkind, pg_constraint.contype). For the
- * migration tools only, `"char"` columns are relabelled as text in `pg` (the value arrives
- * as a one-letter string either way), and the one column the describer decodes as a
- * character, `constraint_type`, is typed back as Character in the adapter's answer.
- * The application's Prisma clients never read catalog columns and are unaffected.
+ * schema engine reads from the catalogs (pg_class.relkind, pg_constraint.contype). On the
+ * migration tools' own connections only, `"char"` columns are relabelled as text (the value
+ * arrives as a one-letter string either way), and the one column the describer decodes as a
+ * character, `constraint_type`, is typed back as Character in the adapter's answer. The
+ * application's clients (even in the same process, after `npm start` migrated) are plain.
  */
 const PG_CHAR_OID = 18;
 const PG_TEXT_OID = 25;
 const CHARACTER_COLUMNS = new Set(['constraint_type']);
-let charColumnsRelabelled = false;
-function relabelCharColumnsAsText(): void {
-  if (charColumnsRelabelled) return;
-  charColumnsRelabelled = true;
-  const relabel = (result: unknown) => {
-    for (const field of (result as pg.QueryResult | undefined)?.fields ?? []) {
-      if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
-    }
-    return result;
-  };
-  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+
+function relabel(result: unknown) {
+  for (const field of (result as pg.QueryResult | undefined)?.fields ?? []) {
+    if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+  }
+  return result;
+}
+
+class CatalogClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const query = super.query as (...a: unknown[]) => unknown;
     const last = args.length - 1;
     const callback = args[last];
     if (typeof callback === 'function') {
       args[last] = (err: unknown, result: unknown) => callback(err, relabel(result));
-      return query.apply(this, args);
+      return query.apply(this, args) as never;
     }
     const out = query.apply(this, args);
-    return out instanceof Promise ? out.then(relabel) : out;
-  } as typeof pg.Client.prototype.query;
+    return (out instanceof Promise ? out.then(relabel) : out) as never;
+  }
 }
 
 interface Queryable {
@@ -163,7 +162,10 @@ function migrationAdapter(connectionString: string): SqlMigrationAwareDriverAdap
   // A parsed config, not `connectionString`: the adapter derives the shadow database's
   // pool as `{ ...config, database }`, and pg lets a connection string override
   // `database`, which would run the shadow migrations against the real database.
-  const config = parseIntoClientConfig(connectionString) as pg.PoolConfig;
+  const config = {
+    ...(parseIntoClientConfig(connectionString) as pg.PoolConfig),
+    Client: CatalogClient,
+  };
   const factory = new PrismaPg(config);
   const admin = async (sql: string) => {
     const client = new pg.Client(config);
@@ -196,7 +198,6 @@ export async function openSchemaEngine(
   log: (line: string) => void = () => {},
 ): Promise<SchemaEngine> {
   const { SchemaEngine } = await loadEngineModule();
-  relabelCharColumnsAsText();
   const adapter = bindMigrationAwareSqlAdapterFactory(migrationAdapter(connectionString));
   return SchemaEngine.new(
     { datamodels: [[schemaPath, readSchema()]] },
