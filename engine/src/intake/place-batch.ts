@@ -10,7 +10,10 @@
 // order of a batch whose statement failed (a clientOrderId already used, a balance that
 // moved under it, a deadlock), is then recorded alone by the single-order statement, which
 // gives the exact answer and error. Balance rows are locked in (user, asset) order, as
-// settlement locks them, so intake and settlement never deadlock.
+// settlement locks them, so intake and settlement never deadlock. The statement itself is
+// the function `flowex_place_orders` (migration 20261201220900_intake_functions), which
+// first serialises each user's intake so that the open-order limit counts every order
+// committed before.
 import type pg from 'pg';
 import { pgArray } from '../service/settlement.ts';
 
@@ -51,78 +54,11 @@ export interface PlaceRow {
   locked: string | null;
 }
 
-const STAMP = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
-
-const PLACE_BATCH_SQL = `
-WITH x AS (
-  SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[],
-                       $8::text[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
-                       $13::numeric[], $14::text[], $15::numeric[], $16::jsonb[], $17::text[],
-                       $18::int[], $19::uuid[], $20::numeric[])
-    WITH ORDINALITY AS x(uid, cid, side, type, tif, post, stp, price, stop, qty, qq, disp, asset,
-                         hold, payload, tp, maxopen, jid, band, i)
-), m AS (
-  SELECT status::text AS status FROM "Market" WHERE symbol = $1
-), lp AS (
-  SELECT price FROM "Trade"
-   WHERE "marketSymbol" = $1 AND EXISTS (SELECT 1 FROM x WHERE band IS NOT NULL)
-   ORDER BY "engineSeq" DESC LIMIT 1
-), n AS (
-  SELECT "userId" AS uid, count(*)::int AS open FROM "Order"
-   WHERE "marketSymbol" = $1 AND "userId" IN (SELECT uid FROM x WHERE maxopen IS NOT NULL)
-     AND status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')
-   GROUP BY 1
-), c AS (
-  SELECT x.*, u."accountNo",
-         sum(x.hold) OVER (PARTITION BY x.uid, x.asset ORDER BY x.i) AS need,
-         row_number() OVER (PARTITION BY x.uid ORDER BY x.i) - 1 AS before
-    FROM x JOIN "User" u ON u.id = x.uid AND NOT u."isSystem"
-), ok AS (
-  SELECT c.*, nextval('"Order_id_seq"') AS oid, nextval('"EngineCommand_id_seq"') AS cmdid
-    FROM c CROSS JOIN m
-    LEFT JOIN n ON n.uid = c.uid
-    LEFT JOIN "Balance" b ON b."userId" = c.uid AND b."assetCode" = c.asset
-   WHERE m.status = 'TRADING' AND c.hold > 0 AND c.need <= b.available
-     AND (c.maxopen IS NULL OR coalesce(n.open, 0) + c.before < c.maxopen)
-     AND (c.band IS NULL OR NOT EXISTS (
-           SELECT 1 FROM lp, (VALUES (c.price), (c.stop)) AS p(v)
-            WHERE lp.price > 0 AND p.v IS NOT NULL
-              AND (p.v < lp.price * (1 - c.band / 100) OR p.v > lp.price * (1 + c.band / 100))))
-), lk AS (
-  SELECT 1 FROM "Balance" b JOIN (SELECT DISTINCT uid, asset FROM ok) s
-      ON b."userId" = s.uid AND b."assetCode" = s.asset
-   ORDER BY b."userId", b."assetCode" COLLATE "C" FOR UPDATE OF b
-), bal AS (
-  UPDATE "Balance" b SET available = b.available - s.total, locked = b.locked + s.total,
-         "updatedAt" = now()
-    FROM (SELECT uid, asset, sum(hold) AS total FROM ok GROUP BY 1, 2) s
-   WHERE b."userId" = s.uid AND b."assetCode" = s.asset AND (SELECT count(*) FROM lk) >= 0
-  RETURNING b."userId" AS uid, b."assetCode" AS asset, b.available::text AS available,
-            b.locked::text AS locked
-), o AS (
-  INSERT INTO "Order" (id, "userId", "marketSymbol", "clientOrderId", side, type, "timeInForce",
-                       "postOnly", "selfTradePrevention", price, "stopPrice", quantity,
-                       "quoteQuantity", "displayQuantity", "holdAsset", "holdRemaining", "updatedAt")
-  SELECT oid, uid, $1, cid, side::"OrderSide", type::"OrderType", tif::"TimeInForce", post,
-         stp::"SelfTradePrevention", price, stop, qty, qq, disp, asset, hold, now()
-    FROM ok
-  RETURNING id, "createdAt"
-), journal AS (
-  INSERT INTO "LedgerEntry" ("journalId", "userId", "assetCode", bucket, type, amount, reference)
-  SELECT ok.jid, ok.uid, ok.asset, v.bucket::"LedgerBucket", 'HOLD', v.amount, 'order:' || ok.oid
-    FROM ok, LATERAL (VALUES ('AVAILABLE', -ok.hold), ('LOCKED', ok.hold)) AS v(bucket, amount)
-), cmd AS (
-  INSERT INTO "EngineCommand" (id, "marketSymbol", kind, "orderId", "userId", payload, traceparent)
-  SELECT ok.cmdid, $1, 'PLACE', ok.oid, ok.uid,
-         ok.payload || jsonb_build_object('orderId', ok.oid::text, 'accountNo', ok."accountNo",
-           'createdAt', to_char(o."createdAt", ${STAMP})), ok.tp
-    FROM ok JOIN o ON o.id = ok.oid
-)
-SELECT x.i::int AS i, ok.oid::text AS "orderId", ok.cmdid::text AS "commandId", ok."accountNo",
-       to_char(o."createdAt", ${STAMP}) AS "createdAt", bal.available, bal.locked
-  FROM x LEFT JOIN ok ON ok.i = x.i LEFT JOIN o ON o.id = ok.oid
-         LEFT JOIN bal ON bal.uid = ok.uid AND bal.asset = ok.asset
- ORDER BY x.i`;
+/** The group's call: `flowex_place_orders` (migration 20261201220900_intake_functions). */
+const PLACE_BATCH_SQL = `SELECT * FROM flowex_place_orders($1, $2::uuid[], $3::text[], $4::text[],
+  $5::text[], $6::text[], $7::boolean[], $8::text[], $9::numeric[], $10::numeric[],
+  $11::numeric[], $12::numeric[], $13::numeric[], $14::text[], $15::numeric[], $16::jsonb[],
+  $17::text[], $18::int[], $19::uuid[], $20::numeric[])`;
 
 interface BatchRow {
   i: number;

@@ -188,68 +188,17 @@ function holdOf(input: SubmitOrderInput, c: Checked): bigint {
 }
 
 /**
- * Intake of a new order as ONE SQL statement (one round trip, one implicit transaction):
- * the user and market checks, the open-order limit, the conditional hold on the balance,
- * the order row, its HOLD journal and the EngineCommand. Data-modifying CTEs see one
- * snapshot; each insert only happens when the step before it produced a row, so a refusal
- * changes nothing. Returns what to tell the caller when nothing was inserted.
+ * Intake of a new order as ONE call (one round trip, one transaction) of
+ * `flowex_place_order` (migration 20261201220900_intake_functions): it serialises the user's
+ * intake (an advisory lock, so that the open-order limit counts every order committed
+ * before), then checks user and market, the open-order limit and the price band, holds the
+ * funds, and inserts the order, its HOLD journal and the EngineCommand. Each insert only
+ * happens when the step before it produced a row, so a refusal changes nothing. Returns what
+ * to tell the caller when nothing was inserted.
  */
-const PLACE_SQL = `
-WITH u AS (
-  SELECT "accountNo" FROM "User" WHERE id = $1::uuid AND NOT "isSystem"
-), m AS (
-  SELECT status::text AS status FROM "Market" WHERE symbol = $2
-), n AS (
-  SELECT count(*)::int AS open FROM "Order"
-   WHERE $18::int IS NOT NULL AND "userId" = $1::uuid AND "marketSymbol" = $2
-     AND status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')
-), lp AS (
-  SELECT price FROM "Trade" WHERE $20::numeric IS NOT NULL AND "marketSymbol" = $2
-   ORDER BY "engineSeq" DESC LIMIT 1
-), band AS (
-  SELECT NOT EXISTS (
-    SELECT 1 FROM lp, (VALUES ($9::numeric), ($10::numeric)) AS p(v)
-     WHERE lp.price > 0 AND p.v IS NOT NULL
-       AND (p.v < lp.price * (1 - $20::numeric / 100) OR p.v > lp.price * (1 + $20::numeric / 100))
-  ) AS inside
-), ok AS (
-  SELECT u."accountNo" FROM u, m, n, band
-   WHERE m.status = 'TRADING' AND ($18::int IS NULL OR n.open < $18::int) AND band.inside
-), bal AS (
-  UPDATE "Balance" SET available = available - $15::numeric, locked = locked + $15::numeric,
-         "updatedAt" = now()
-   WHERE $15::numeric > 0 AND "userId" = $1::uuid AND "assetCode" = $14
-     AND available >= $15::numeric AND EXISTS (SELECT 1 FROM ok)
-  RETURNING available::text AS available, locked::text AS locked
-), o AS (
-  INSERT INTO "Order" ("userId", "marketSymbol", "clientOrderId", side, type, "timeInForce",
-                       "postOnly", "selfTradePrevention", price, "stopPrice", quantity,
-                       "quoteQuantity", "displayQuantity", "holdAsset", "holdRemaining", "updatedAt")
-  SELECT $1::uuid, $2, $3, $4::"OrderSide", $5::"OrderType", $6::"TimeInForce", $7::boolean,
-         $8::"SelfTradePrevention", $9::numeric, $10::numeric, $11::numeric, $12::numeric,
-         $13::numeric, $14, $15::numeric, now()
-    FROM ok WHERE $15::numeric = 0 OR EXISTS (SELECT 1 FROM bal)
-  RETURNING id, "createdAt"
-), journal AS (
-  INSERT INTO "LedgerEntry" ("journalId", "userId", "assetCode", bucket, type, amount, reference)
-  SELECT $19::uuid, $1::uuid, $14, x.bucket::"LedgerBucket", 'HOLD', x.amount, 'order:' || o.id
-    FROM o, (VALUES ('AVAILABLE', -$15::numeric), ('LOCKED', $15::numeric)) AS x(bucket, amount)
-   WHERE $15::numeric > 0
-), cmd AS (
-  INSERT INTO "EngineCommand" ("marketSymbol", kind, "orderId", "userId", payload, traceparent)
-  SELECT $2, 'PLACE', o.id, $1::uuid,
-         $16::jsonb || jsonb_build_object('orderId', o.id::text, 'accountNo', ok."accountNo",
-           'createdAt', to_char(o."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), $17
-    FROM o, ok
-  RETURNING id
-)
-SELECT (SELECT "accountNo" FROM u) AS "accountNo", (SELECT status FROM m) AS "marketStatus",
-       (SELECT open FROM n) AS open, (SELECT inside FROM band) AS "inBand",
-       (SELECT price::text FROM lp) AS "lastPrice", o.id::text AS "orderId",
-       to_char(o."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
-       cmd.id::text AS "commandId", (SELECT available FROM bal) AS available,
-       (SELECT locked FROM bal) AS locked
-  FROM (SELECT 1) AS one LEFT JOIN o ON true LEFT JOIN cmd ON true`;
+const PLACE_SQL = `SELECT * FROM flowex_place_order($1::uuid, $2, $3, $4, $5, $6, $7::boolean, $8,
+  $9::numeric, $10::numeric, $11::numeric, $12::numeric, $13::numeric, $14, $15::numeric,
+  $16::jsonb, $17, $18::int, $19::uuid, $20::numeric)`;
 
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: unknown; meta?: { code?: unknown }; message?: unknown };

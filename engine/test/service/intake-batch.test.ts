@@ -2,6 +2,7 @@
 // gets exactly the answer it would get alone. No engine runs here (answers time out at
 // once): what is checked is what intake recorded.
 import { MemoryBus } from '@flowex/bus';
+import { createDb } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntakeError, type SubmitOrderInput, submitOrder } from '../../src/index.ts';
@@ -128,6 +129,44 @@ describe('intake: orders submitted together share one statement', () => {
     expect(outcomes.slice(0, 2).every((o) => /^\d+$/.test(o))).toBe(true);
     expect(outcomes.slice(2)).toEqual(['TOO_MANY_OPEN_ORDERS', 'TOO_MANY_OPEN_ORDERS']);
     expect(await balance(t.db, u.id, 'USDT')).toEqual({ available: '994', locked: '6' });
+  });
+
+  it('holds the open-order limit exactly across concurrent statements and processes', async () => {
+    // Four clients (as four trading processes), each recording its own group at once: without
+    // per-user serialisation every statement counted the open orders of its own snapshot and
+    // accepted up to the limit (6 or 9 of 12 were accepted in about half the rounds).
+    const clients = [1, 2, 3, 4].map(() => createDb(t.url, { poolSize: 4 }));
+    try {
+      // Connected first, so that the statements really start together.
+      await Promise.all(clients.map((db) => db.$queryRawUnsafe('SELECT 1')));
+      for (let round = 0; round < 6; round++) {
+        const u = await trader({ USDT: '1000', BTC: '1' });
+        const outcomes = await Promise.all(
+          clients.flatMap((db, c) =>
+            [1, 2, 3].map((k) =>
+              submitOrder(db, bus, {
+                userId: u.id,
+                marketSymbol: M,
+                side: k === 3 ? 'SELL' : 'BUY', // another balance row: still counted
+                price: String(c * 3 + k),
+                quantity: k === 3 ? '0.001' : '1',
+                maxOpenOrders: 3,
+                timeoutMs: 20,
+              }).then(
+                () => 'ok',
+                (e: unknown) => (e instanceof IntakeError ? e.code : String(e)),
+              ),
+            ),
+          ),
+        );
+        expect(outcomes.filter((o) => o === 'ok')).toHaveLength(3);
+        expect(outcomes.filter((o) => o === 'TOO_MANY_OPEN_ORDERS')).toHaveLength(9);
+        expect(await t.db.order.count({ where: { userId: u.id } })).toBe(3);
+      }
+      expect(await ledgerViolations(t.db)).toEqual([]);
+    } finally {
+      await Promise.all(clients.map((db) => db.$disconnect()));
+    }
   });
 
   it('records nothing on a halted market', async () => {
