@@ -167,6 +167,19 @@ export class RedisBus implements Bus {
     const reader = new Redis(this.url, { maxRetriesPerRequest: null });
     reader.on('error', () => {});
     let running = true;
+    // Entries answered in the same turn are acknowledged together: one XACK, not one each.
+    let answered: string[] = [];
+    const ack = (entryId: string) => {
+      if (answered.length === 0) {
+        setImmediate(() => {
+          const ids = answered;
+          answered = [];
+          this.commands.xack(stream, group, ...ids).catch(() => {});
+        });
+      }
+      answered.push(entryId);
+      return Promise.resolve();
+    };
     const loop = (async () => {
       while (running) {
         let batch: unknown;
@@ -202,9 +215,7 @@ export class RedisBus implements Bus {
               await this.commands.xack(stream, group, entryId);
               continue;
             }
-            this.dispatch(handler as RequestHandler, envelope, () =>
-              this.commands.xack(stream, group, entryId).catch(() => {}),
-            );
+            this.dispatch(handler as RequestHandler, envelope, () => ack(entryId));
           }
         }
       }

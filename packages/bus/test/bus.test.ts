@@ -131,6 +131,29 @@ describe('MemoryBus queueing', () => {
 });
 
 describe('RedisBus streams', () => {
+  it('acknowledges every answered command (entries answered together, in one XACK)', async () => {
+    await redisReachable();
+    const queue = `q-${randomUUID()}`;
+    const a = redisBus();
+    const b = redisBus();
+    const stop = await b.serve<{ n: number }, number>(queue, (p) => p.n);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, n) => a.request<number>(queue, { n }, { timeoutMs: 3000 })),
+    );
+    expect(answers).toEqual(Array.from({ length: 50 }, (_, n) => n));
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      await nextTick(); // the last acknowledgements leave on the turn after their answers
+      const [pending] = (await redis.xpending(`${PREFIX}${queue}`, 'engine')) as [number];
+      expect(pending).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+    await stop();
+    await a.close();
+    await b.close();
+  });
+
   it('keeps a command durable in the stream while the consumer is down', async () => {
     await redisReachable();
     const queue = `q-${randomUUID()}`;
