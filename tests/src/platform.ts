@@ -2,11 +2,11 @@
 // database and free ports, for journeys that go through the gateway only.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { dropRedisKeys } from '@flowex/bus/testing';
 import { loadConfig } from '@flowex/config';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
 import { createLogger } from '@flowex/server';
 import { type Platform, startPlatform } from '@flowex/start';
-import { Redis } from 'ioredis';
 
 export interface TestPlatform extends Platform {
   database: TestDatabase;
@@ -26,20 +26,6 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Deletes the streams a platform left under its namespace (Redis is shared by every run). */
-async function dropRedisNamespace(url: string, namespace: string) {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    const keys: string[] = [];
-    for await (const batch of redis.scanStream({ match: `${namespace}:*`, count: 500 })) {
-      keys.push(...(batch as string[]));
-    }
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export async function startTestPlatform(
@@ -91,7 +77,7 @@ export async function startTestPlatform(
       await platform.stop();
       await database.drop();
       if (options.redisUrl && env.REDIS_NAMESPACE) {
-        await dropRedisNamespace(options.redisUrl, env.REDIS_NAMESPACE);
+        await dropRedisKeys(options.redisUrl, `${env.REDIS_NAMESPACE}:`);
       }
     },
     async graphql(query, variables, token) {

@@ -125,61 +125,10 @@ export function prismaSettler(db: Db): Settler {
  * The whole batch in one call of `flowex_settle_batch` (migration
  * 20261201220000_settle_batch_function): checkpoint check, processed commands, order states,
  * trades and fills, ledger rows, transactions, candles, checkpoint and balances — one round
- * trip and one transaction. Its arguments are `EncodedBatch.statement`, in order, cast to
- * the function's parameter types (so that it resolves whatever types a driver sends).
+ * trip and one transaction. Its arguments are `EncodedBatch.statement`, in order; PostgreSQL
+ * takes their types from the function's signature.
  */
-const SETTLE_TYPES = [
-  'bigint',
-  'bigint[]',
-  'text',
-  ...[
-    'bigint',
-    'text',
-    'numeric',
-    'numeric',
-    'numeric',
-    'bigint',
-    'text',
-    'numeric',
-    'numeric',
-  ].map((t) => `${t}[]`),
-  'timestamp(3)',
-  ...['bigint', 'numeric', 'numeric', 'numeric', 'text', 'bigint', 'bigint', 'timestamp(3)'].map(
-    (t) => `${t}[]`,
-  ),
-  ...[
-    'bigint',
-    'bigint',
-    'uuid',
-    'text',
-    'numeric',
-    'numeric',
-    'numeric',
-    'numeric',
-    'text',
-    'numeric',
-    'text',
-    'timestamp(3)',
-  ].map((t) => `${t}[]`),
-  ...['uuid', 'uuid', 'text', 'text', 'text', 'numeric', 'text'].map((t) => `${t}[]`),
-  ...['uuid', 'text', 'text', 'numeric', 'numeric', 'text'].map((t) => `${t}[]`),
-  ...[
-    'text',
-    'timestamp(3)',
-    'numeric',
-    'numeric',
-    'numeric',
-    'numeric',
-    'numeric',
-    'numeric',
-    'int',
-    'bigint',
-  ].map((t) => `${t}[]`),
-  'bigint',
-  'bigint',
-  ...['uuid', 'text', 'numeric', 'numeric'].map((t) => `${t}[]`),
-];
-const SETTLE_SQL = `SELECT flowex_settle_batch(${SETTLE_TYPES.map((t, i) => `$${i + 1}::${t}`).join(', ')}) AS r`;
+const SETTLE_SQL = `SELECT flowex_settle_batch(${Array.from({ length: 62 }, (_, i) => `$${i + 1}`).join(', ')}) AS r`;
 
 /** SQLSTATEs the function raises (see its migration). */
 const FENCED = 'FX409';

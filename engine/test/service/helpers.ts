@@ -1,6 +1,5 @@
 import { loadConfig } from '@flowex/config';
 import { type Db, Prisma, seedDatabase } from '@flowex/db';
-import { Redis } from 'ioredis';
 
 export const testConfig = () =>
   loadConfig({ NODE_ENV: 'test', LOG_LEVEL: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' });
@@ -55,13 +54,4 @@ export async function ledgerViolations(db: Db): Promise<string[]> {
   return out;
 }
 
-/** Delete the Redis keys (streams) a test created under its own prefix. */
-export async function dropRedisKeys(url: string, prefix: string) {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-}
+export { dropRedisKeys } from '@flowex/bus/testing';

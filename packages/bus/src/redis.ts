@@ -178,7 +178,6 @@ export class RedisBus implements Bus {
         });
       }
       answered.push(entryId);
-      return Promise.resolve();
     };
     const loop = (async () => {
       while (running) {
@@ -240,7 +239,7 @@ export class RedisBus implements Bus {
     await this.commands.quit().catch(() => this.commands.disconnect());
   }
 
-  private dispatch(handler: RequestHandler, envelope: Envelope, ack: () => Promise<unknown>) {
+  private dispatch(handler: RequestHandler, envelope: Envelope, ack: () => void) {
     const meta = envelope.traceparent
       ? { id: envelope.id, traceparent: envelope.traceparent }
       : { id: envelope.id };
@@ -251,7 +250,7 @@ export class RedisBus implements Bus {
       result = Promise.reject(error);
     }
     const send = (reply: Reply) => {
-      void ack();
+      ack();
       if (envelope.replyTo && !this.closed) {
         this.commands.publish(envelope.replyTo, JSON.stringify(reply)).catch(() => {});
       }

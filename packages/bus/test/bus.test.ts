@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, BusRemoteError, BusTimeoutError, MemoryBus, RedisBus } from '../src/index.ts';
+import { dropRedisKeys } from '../src/testing.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -103,16 +104,8 @@ const PREFIX = `flowex:test:${randomUUID()}:`;
 const redisBus = () => new RedisBus(REDIS_URL, { blockMs: 200, streamPrefix: PREFIX });
 
 afterAll(async () => {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  try {
-    const keys = await redis.keys(`${PREFIX}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } catch {
-    // Redis unreachable: the suites already failed and said why.
-  } finally {
-    redis.disconnect();
-  }
+  // Redis unreachable: the suites already failed and said why.
+  await dropRedisKeys(REDIS_URL, PREFIX).catch(() => {});
 });
 
 suite('RedisBus (two instances, as two processes would)', async () => {
