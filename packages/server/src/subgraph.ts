@@ -9,6 +9,7 @@ import { type GraphQLSchema, parse } from 'graphql';
 import { close, createGraphQLHttpServer, type HttpOptions, listen } from './http.ts';
 import type { Logger } from './logger.ts';
 import { createSubgraphMetrics, serveMetrics } from './metrics.ts';
+import { locateRootRefusals } from './refusals.ts';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   name: string;
@@ -41,7 +42,7 @@ export async function startSubgraph<TContext extends BaseContext>(
   const typeDefs = parse(readFileSync(options.schemaPath, 'utf8'));
   const schema = buildSubgraphSchema({
     typeDefs,
-    resolvers: options.resolvers as never,
+    resolvers: locateRootRefusals(options.resolvers) as never,
   });
   const metrics = createSubgraphMetrics(options.name);
   const apollo = new ApolloServer<TContext>({
