@@ -50,6 +50,12 @@ export async function executePlan(
 
 export function shape(context: PlanContext, data: Data): ExecutionResult {
   let shaped: Data | null | undefined;
+  // computeResponse also builds GraphQLErrors (a refused non-null field comes back null), which
+  // this gateway does not use: the subgraph's own error is already in context.errors. Without
+  // a stack to capture they cost nothing (capturing one was ≈ 2 % of the gateway's CPU in
+  // bench:platform, where a third of the cancels are refused).
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const result = computeResponse({
       operation: context.operation,
@@ -67,6 +73,8 @@ export function shape(context: PlanContext, data: Data): ExecutionResult {
   } catch (error) {
     context.errors.push({ message: (error as Error).message });
     shaped = null;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   return context.errors.length ? { errors: context.errors, data: shaped } : { data: shaped };
 }
