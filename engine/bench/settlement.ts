@@ -10,8 +10,14 @@
 // session measured).
 // The engine runs in this process, so npm's script gives it the engine process's Node flags
 // (ENGINE_NODE_ARGS in apps/start/src/services.ts).
-// Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...} }.
+// Phase 3 ("offered rates"): the closed loop above measures latency at saturation, where it is
+// queueing; here pre-written commands are offered open-loop at fixed rates, each latency taken
+// from the moment the order was due (a stall delays the clock, not the measurement), giving
+// p99 at each rate and the highest rate whose p99 stays within 50 ms.
+// Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...}, offered: [...] }.
 //   BENCH_ORDERS (default 40000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
+//   BENCH_RATES offered orders/s (default 1000,2000,3000,4000; "" skips phase 3),
+//   BENCH_RATE_SECONDS per rate (default 4),
 //   BENCH_WINDOW in-flight commands (default 1000), BENCH_BUS (redis | memory; default
 //   redis), REDIS_URL (default redis://127.0.0.1:6379)
 import { randomUUID } from 'node:crypto';
@@ -26,6 +32,12 @@ import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
 const N = Number(process.env.BENCH_ORDERS ?? 40_000);
 const N_INTAKE = Number(process.env.BENCH_INTAKE_ORDERS ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
+const RATES = (process.env.BENCH_RATES ?? '1000,2000,3000,4000')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 4);
+const LATENCY_TARGET_MS = 50;
 const USERS = 200;
 const M = 'BTC-USDT';
 const BUS = process.env.BENCH_BUS === 'memory' ? 'memory' : 'redis';
@@ -90,12 +102,54 @@ async function fundUsers(db: Db) {
   return rows;
 }
 
+/** p50 / p99 / p99.9 of latencies in ms (sorted in place). */
+function percentiles(latencies: Float64Array) {
+  latencies.sort();
+  const at = (p: number) =>
+    Number(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!.toFixed(2));
+  return { p50Ms: at(0.5), p99Ms: at(0.99), p999Ms: at(0.999) };
+}
+
+/**
+ * Offers the commands open-loop at `rate` per second, whatever the replies do; each latency
+ * counts from the moment its command was due, so a stall of this loop is not hidden.
+ */
+async function offer(bus: Bus, rate: number, commands: EngineCommandMessage[]) {
+  const latencies = new Float64Array(commands.length);
+  const replies: Promise<void>[] = [];
+  const start = performance.now();
+  let sent = 0;
+  while (sent < commands.length) {
+    const due = Math.min(
+      commands.length,
+      Math.floor(((performance.now() - start) * rate) / 1000) + 1,
+    );
+    for (; sent < due; sent++) {
+      const i = sent;
+      const dueAt = start + (i * 1000) / rate;
+      replies.push(
+        bus.request<CommandReply>(engineQueue(M), commands[i]!, { timeoutMs: 60_000 }).then(() => {
+          latencies[i] = performance.now() - dueAt;
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(replies);
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    offeredPerSecond: rate,
+    ordersPerSecond: Math.round(commands.length / seconds),
+    ...percentiles(latencies),
+  };
+}
+
 /** What submitOrder does per order, in bulk: order rows, holds, commands. */
-async function intake(db: Db, users: { id: string; accountNo: number }[]) {
+async function intake(db: Db, users: { id: string; accountNo: number }[], count: number) {
   const messages: EngineCommandMessage[] = [];
   const CHUNK = 5000;
-  for (let start = 0; start < N; start += CHUNK) {
-    const n = Math.min(CHUNK, N - start);
+  for (let start = 0; start < count; start += CHUNK) {
+    const n = Math.min(CHUNK, count - start);
     const specs = Array.from({ length: n }, () => {
       const u = users[Math.floor(Math.random() * users.length)]!;
       const side = Math.random() < 0.5 ? ('BUY' as const) : ('SELL' as const);
@@ -179,7 +233,12 @@ try {
     sweepMs: 3_600_000,
     ...(process.env.BENCH_MAX_BATCH ? { maxBatch: Number(process.env.BENCH_MAX_BATCH) } : {}),
   });
-  const messages = await intake(t.db, users);
+  const messages = await intake(t.db, users, N);
+  const offeredMessages = await intake(
+    t.db,
+    users,
+    RATES.reduce((sum, rate) => sum + rate * RATE_SECONDS, 0),
+  );
   // Statistics as autovacuum would have them after such a bulk load (planner estimates for the
   // 40,000 pre-written commands and orders), so that plans are those of a running system.
   await t.db.$executeRawUnsafe('ANALYZE');
@@ -198,8 +257,7 @@ try {
   };
   await Promise.all(Array.from({ length: WINDOW }, lane));
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort();
-  const pct = (p: number) => latencies[Math.min(N - 1, Math.floor(N * p))]!;
+  const closedLoop = percentiles(latencies);
   const trades = await t.db.trade.count();
   // Where the time goes: the settlement transactions (one at a time per market) against the
   // whole run. Orders per second of transaction time is what settlement alone could sustain.
@@ -250,16 +308,11 @@ try {
     };
     await Promise.all(Array.from({ length: WINDOW }, intakeLane));
     const secs = (performance.now() - t0) / 1000;
-    lat.sort();
-    const q = (p: number) =>
-      Number(lat[Math.min(N_INTAKE - 1, Math.floor(N_INTAKE * p))]!.toFixed(2));
     withIntake = {
       orders: N_INTAKE,
       seconds: Number(secs.toFixed(3)),
       ordersPerSecond: Math.round(N_INTAKE / secs),
-      p50Ms: q(0.5),
-      p99Ms: q(0.99),
-      p999Ms: q(0.999),
+      ...percentiles(lat),
       timedOut,
     };
     console.error(
@@ -267,6 +320,19 @@ try {
     );
     await intakeDb.$disconnect();
   }
+  // Phase 3: latency at offered rates below saturation.
+  const offered: Awaited<ReturnType<typeof offer>>[] = [];
+  let from = 0;
+  for (const rate of RATES) {
+    const commands = offeredMessages.slice(from, from + rate * RATE_SECONDS);
+    from += commands.length;
+    const step = await offer(bus, rate, commands);
+    offered.push(step);
+    console.error(
+      `offered ${rate} orders/s for ${RATE_SECONDS} s: ${step.ordersPerSecond} orders/s settled, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, p99.9 ${step.p999Ms} ms`,
+    );
+  }
+  const withinTarget = offered.filter((step) => step.p99Ms <= LATENCY_TARGET_MS);
   await engine.stop();
   await closeBuses();
   console.log(
@@ -278,11 +344,15 @@ try {
       window: WINDOW,
       seconds: Number(seconds.toFixed(3)),
       ordersPerSecond: Math.round(N / seconds),
-      p50Ms: Number(pct(0.5).toFixed(2)),
-      p99Ms: Number(pct(0.99).toFixed(2)),
-      p999Ms: Number(pct(0.999).toFixed(2)),
+      ...closedLoop,
       ...settlement,
       withIntake,
+      offered,
+      /** The highest offered rate whose p99 stayed within 50 ms (0: none did). */
+      p99Within50MsAtOrdersPerSecond: Math.max(
+        0,
+        ...withinTarget.map((step) => step.offeredPerSecond),
+      ),
     }),
   );
 } finally {
