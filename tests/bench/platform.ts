@@ -3,6 +3,12 @@
 // trades / orderBook / myOrders subscriptions. The platform runs as `npm start` runs it with
 // REDIS_URL set — every service its own process — against the local PostgreSQL and Redis,
 // so CPU can be read per process. Ends with one JSON line of figures.
+//
+// The two main phases are closed loops (BENCH_CONCURRENCY requests in flight): their latency
+// is measured at saturation, where it is queueing. Then, on one market, requests are offered
+// open-loop at fixed rates (BENCH_OFFERED_RATES requests/s, BENCH_OFFERED_SECONDS each),
+// latency counted from each request's due time: the placeOrder p99 the platform gives below
+// saturation, and the highest rate up to which it stays within 50 ms.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createClient } from 'graphql-ws';
@@ -15,6 +21,12 @@ const SEED = Number(process.env.BENCH_SEED ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const TRADERS = Number(process.env.BENCH_TRADERS ?? 16);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 48);
+const OFFERED_RATES = (process.env.BENCH_OFFERED_RATES ?? '100,200,300,400')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+const OFFERED_SECONDS = Number(process.env.BENCH_OFFERED_SECONDS ?? 8);
+const LATENCY_TARGET_MS = 50;
 
 const MARKETS = {
   'BTC-USDT': { mid: 50_000, tick: 0.01, qty: 0.001, qtyDecimals: 5, priceDecimals: 2 },
@@ -104,16 +116,22 @@ async function setup(platform: TestPlatform): Promise<Trader[]> {
   return traders;
 }
 
+/**
+ * One phase: subscriptions open, then requests — a closed loop of CONCURRENCY workers, or,
+ * with `offeredPerSecond`, requests started at that rate whatever the answers do.
+ */
 async function phase(
   platform: TestPlatform,
   traders: Trader[],
   symbols: MarketSymbol[],
   label: string,
+  offeredPerSecond?: number,
 ) {
   const wsUrl = platform.url.replace(/^http/, 'ws');
   const random = mulberry32(SEED);
   const mids = new Map<MarketSymbol, number>(symbols.map((s) => [s, MARKETS[s].mid]));
-  const latencies: number[] = [];
+  const placeLatencies: number[] = [];
+  const cancelLatencies: number[] = [];
   const tradeLatencies: number[] = [];
   let errors = 0;
   const errorSamples: string[] = [];
@@ -179,54 +197,68 @@ async function phase(
   const cancel = `mutation($id: ID!) { cancelOrder(id: $id) { id } }`;
   const cpuBefore = cpuSnapshot(platform.supervisor?.pids() ?? {});
   const started = performance.now();
-  const deadline = started + SECONDS * 1000;
+  const deadline = started + (offeredPerSecond ? OFFERED_SECONDS : SECONDS) * 1000;
 
-  async function worker(n: number) {
-    let i = n;
-    while (performance.now() < deadline) {
-      const trader = traders[i++ % traders.length]!;
-      const symbol = symbols[Math.floor(random() * symbols.length)]!;
-      const m = MARKETS[symbol];
-      const open = trader.open.get(symbol) ?? [];
-      trader.open.set(symbol, open);
-      const t0 = performance.now();
-      let res: {
-        data?: { placeOrder?: { id: string; status: string } } | null;
-        errors?: { message: string }[];
-      };
-      if (open.length > 20 || (open.length > 0 && random() < 0.3)) {
-        const id = open.splice(Math.floor(random() * open.length), 1)[0]!;
-        res = await post(cancel, { id }, trader.token);
-        if (res.errors?.[0]?.message.match(/not cancel/i)) res = { data: {} }; // filled meanwhile
-      } else {
-        // The price walks, pulled back towards where it started (a plain random walk drifts
-        // with the number of orders: at a few thousand orders it moved over 10 % and the
-        // circuit breaker rightly halted the market); orders straddle it so a share cross.
-        const pull = (m.mid - mids.get(symbol)!) * 0.01;
-        const mid = (mids.get(symbol)! + pull) * (1 + (random() - 0.5) * 0.002);
-        mids.set(symbol, mid);
-        const side = random() < 0.5 ? 'BUY' : 'SELL';
-        const offset = (random() - (side === 'BUY' ? 0.6 : 0.4)) * 0.004 * mid;
-        const price = Math.max(m.tick, mid + offset).toFixed(m.priceDecimals);
-        const quantity = (m.qty * (1 + Math.floor(random() * 5))).toFixed(m.qtyDecimals);
-        res = await post(
-          place,
-          { i: { market: symbol, side, type: 'LIMIT', price, quantity } },
-          trader.token,
-        );
-        const order = res.data?.placeOrder;
-        if (order && (order.status === 'NEW' || order.status === 'PARTIALLY_FILLED'))
-          open.push(order.id);
-        if (order) placed++;
-      }
-      const ms = performance.now() - t0;
-      if (res.errors) {
-        errors++;
-        if (errorSamples.length < 5) errorSamples.push(JSON.stringify(res.errors));
-      } else latencies.push(ms);
+  /** One request of trader n: a cancel of one of its open orders, or a new order. */
+  async function request(n: number, since: number) {
+    const trader = traders[n % traders.length]!;
+    const symbol = symbols[Math.floor(random() * symbols.length)]!;
+    const m = MARKETS[symbol];
+    const open = trader.open.get(symbol) ?? [];
+    trader.open.set(symbol, open);
+    let res: {
+      data?: { placeOrder?: { id: string; status: string } } | null;
+      errors?: { message: string }[];
+    };
+    let latencies = placeLatencies;
+    if (open.length > 20 || (open.length > 0 && random() < 0.3)) {
+      latencies = cancelLatencies;
+      const id = open.splice(Math.floor(random() * open.length), 1)[0]!;
+      res = await post(cancel, { id }, trader.token);
+      if (res.errors?.[0]?.message.match(/not cancel/i)) res = { data: {} }; // filled meanwhile
+    } else {
+      // The price walks, pulled back towards where it started (a plain random walk drifts
+      // with the number of orders: at a few thousand orders it moved over 10 % and the
+      // circuit breaker rightly halted the market); orders straddle it so a share cross.
+      const pull = (m.mid - mids.get(symbol)!) * 0.01;
+      const mid = (mids.get(symbol)! + pull) * (1 + (random() - 0.5) * 0.002);
+      mids.set(symbol, mid);
+      const side = random() < 0.5 ? 'BUY' : 'SELL';
+      const offset = (random() - (side === 'BUY' ? 0.6 : 0.4)) * 0.004 * mid;
+      const price = Math.max(m.tick, mid + offset).toFixed(m.priceDecimals);
+      const quantity = (m.qty * (1 + Math.floor(random() * 5))).toFixed(m.qtyDecimals);
+      res = await post(
+        place,
+        { i: { market: symbol, side, type: 'LIMIT', price, quantity } },
+        trader.token,
+      );
+      const order = res.data?.placeOrder;
+      if (order && (order.status === 'NEW' || order.status === 'PARTIALLY_FILLED'))
+        open.push(order.id);
+      if (order) placed++;
     }
+    if (res.errors) {
+      errors++;
+      if (errorSamples.length < 5) errorSamples.push(JSON.stringify(res.errors));
+    } else latencies.push(performance.now() - since);
   }
-  await Promise.all(Array.from({ length: CONCURRENCY }, (_, n) => worker(n)));
+
+  if (offeredPerSecond) {
+    // Open loop: request k is due at k / rate; its latency counts from then.
+    const inFlight: Promise<void>[] = [];
+    let k = 0;
+    for (let now = started; now < deadline; now = performance.now()) {
+      const due = Math.floor(((now - started) * offeredPerSecond) / 1000) + 1;
+      for (; k < due; k++) inFlight.push(request(k, started + (k * 1000) / offeredPerSecond));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(inFlight);
+  } else {
+    const worker = async (n: number) => {
+      for (let i = n; performance.now() < deadline; i++) await request(i, performance.now());
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, (_, n) => worker(n)));
+  }
   const seconds = (performance.now() - started) / 1000;
   await http.close();
   const cpuAfter = cpuSnapshot(platform.supervisor?.pids() ?? {});
@@ -234,7 +266,8 @@ async function phase(
   running = false;
   await Promise.all(clients.map((c) => c.dispose()));
 
-  const sorted = latencies.sort((a, b) => a - b);
+  const sorted = placeLatencies.sort((a, b) => a - b);
+  const cancelSorted = cancelLatencies.sort((a, b) => a - b);
   const tradeSorted = tradeLatencies.sort((a, b) => a - b);
   const cpuPercent = Object.fromEntries(
     Object.keys(cpuAfter).map((k) => [
@@ -246,13 +279,16 @@ async function phase(
     label,
     markets: symbols.length,
     seconds: round(seconds, 1),
-    requests: latencies.length,
+    ...(offeredPerSecond ? { offeredRequestsPerSecond: offeredPerSecond } : {}),
+    requests: sorted.length + cancelSorted.length,
     ordersPlaced: placed,
     ordersPerSecond: round(placed / seconds, 0),
-    requestsPerSecond: round(latencies.length / seconds, 0),
+    requestsPerSecond: round((sorted.length + cancelSorted.length) / seconds, 0),
     placeOrderP50Ms: round(percentile(sorted, 0.5)),
     placeOrderP95Ms: round(percentile(sorted, 0.95)),
     placeOrderP99Ms: round(percentile(sorted, 0.99)),
+    cancelOrderP50Ms: round(percentile(cancelSorted, 0.5)),
+    cancelOrderP99Ms: round(percentile(cancelSorted, 0.99)),
     tradesSeen: tradeSorted.length,
     tradeToSubscriberP50Ms: round(percentile(tradeSorted, 0.5)),
     tradeToSubscriberP99Ms: round(percentile(tradeSorted, 0.99)),
@@ -282,14 +318,26 @@ async function main() {
       ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'ETH-BTC'],
       'four markets',
     );
-    const rows = [one, four];
+    const offered = [];
+    for (const rate of OFFERED_RATES) {
+      offered.push(await phase(platform, traders, ['BTC-USDT'], `offered ${rate} req/s`, rate));
+    }
+    // The highest offered rate up to which every rate kept placeOrder p99 within the target.
+    let withinTarget = 0;
+    for (const r of [...offered].sort(
+      (a, b) => a.offeredRequestsPerSecond! - b.offeredRequestsPerSecond!,
+    )) {
+      if (r.placeOrderP99Ms > LATENCY_TARGET_MS) break;
+      withinTarget = r.offeredRequestsPerSecond!;
+    }
+    const rows = [one, four, ...offered];
     console.log(
-      '\n| phase | orders/s | placeOrder p50 / p95 / p99 ms | trade→subscriber p50 / p99 ms | trades seen | errors |',
+      '\n| phase | orders/s | placeOrder p50 / p95 / p99 ms | cancelOrder p50 / p99 ms | trade→subscriber p50 / p99 ms | trades seen | errors |',
     );
-    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
     for (const r of rows) {
       console.log(
-        `| ${r.label} | ${r.ordersPerSecond} | ${r.placeOrderP50Ms} / ${r.placeOrderP95Ms} / ${r.placeOrderP99Ms} | ${r.tradeToSubscriberP50Ms} / ${r.tradeToSubscriberP99Ms} | ${r.tradesSeen} | ${r.errors} |`,
+        `| ${r.label} | ${r.ordersPerSecond} | ${r.placeOrderP50Ms} / ${r.placeOrderP95Ms} / ${r.placeOrderP99Ms} | ${r.cancelOrderP50Ms} / ${r.cancelOrderP99Ms} | ${r.tradeToSubscriberP50Ms} / ${r.tradeToSubscriberP99Ms} | ${r.tradesSeen} | ${r.errors} |`,
       );
     }
     for (const r of rows)
@@ -304,9 +352,11 @@ async function main() {
         placeOrderP99Ms: Math.max(one.placeOrderP99Ms, four.placeOrderP99Ms),
         tradeToSubscriberP50Ms: Math.max(one.tradeToSubscriberP50Ms, four.tradeToSubscriberP50Ms),
         tradeToSubscriberP99Ms: Math.max(one.tradeToSubscriberP99Ms, four.tradeToSubscriberP99Ms),
-        errors: one.errors + four.errors,
+        errors: rows.reduce((sum, r) => sum + r.errors, 0),
         oneMarket: { ...one, errorSamples: undefined },
         fourMarkets: { ...four, errorSamples: undefined },
+        offered: offered.map((r) => ({ ...r, errorSamples: undefined })),
+        placeOrderP99Within50MsUpToRequestsPerSecond: withinTarget,
         traders: TRADERS,
         concurrency: CONCURRENCY,
         seed: SEED,
