@@ -195,6 +195,7 @@ async function phase(
   };
   const place = `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }`;
   const cancel = `mutation($id: ID!) { cancelOrder(id: $id) { id } }`;
+  console.error(`${new Date().toISOString()} phase: ${label}`);
   const cpuBefore = cpuSnapshot(platform.supervisor?.pids() ?? {});
   const started = performance.now();
   const deadline = started + (offeredPerSecond ? OFFERED_SECONDS : SECONDS) * 1000;
