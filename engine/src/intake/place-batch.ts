@@ -1,7 +1,6 @@
-// Group commit for intake. Orders submitted while earlier ones are being recorded are
-// recorded together: one statement (one transaction, one WAL flush) for many orders instead
-// of one each. Under light load every order still goes alone, through the single-order
-// statement, so nothing waits for company.
+// Group commit for new orders (./group-commit.ts): orders submitted while earlier ones are
+// being recorded share one statement; under light load every order still goes alone,
+// through the single-order statement.
 //
 // The batch statement only ACCEPTS what the single-order statement would accept. Each
 // check counts every earlier order of the batch as if it had been accepted (their holds
@@ -16,6 +15,7 @@
 // committed before.
 import type pg from 'pg';
 import { pgArray } from '../service/settlement.ts';
+import { GroupCommit, type Pending } from './group-commit.ts';
 
 /** The single-order statement's parameters ($1…$20 of PLACE_SQL in submit.ts). */
 export type PlaceValues = [
@@ -70,75 +70,39 @@ interface BatchRow {
   locked: string | null;
 }
 
-interface Pending {
-  values: PlaceValues;
-  resolve: (row: PlaceRow) => void;
-  reject: (error: unknown) => void;
-}
-
 /** Records one order alone (the exact single-order statement). */
 export type PlaceOne = (values: PlaceValues) => Promise<PlaceRow>;
 
+type PendingOrder = Pending<PlaceValues, PlaceRow>;
+
 export class PlaceBatcher {
-  private readonly pending = new Map<string, Pending[]>();
-  private scheduled = false;
-  private inFlight = 0;
+  /** One group per market: the batch statement records one market's orders. */
+  private readonly groups: GroupCommit<PlaceValues, PlaceRow>;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly placeOne: PlaceOne,
-    /** Batch statements in flight at once; more orders wait and join the next batch. */
-    private readonly maxInFlight = 4,
-    private readonly maxBatch = 500,
-  ) {}
+    maxInFlight = 4,
+    maxBatch = 500,
+  ) {
+    this.groups = new GroupCommit((group) => this.record(group), maxInFlight, maxBatch);
+  }
 
   place(values: PlaceValues): Promise<PlaceRow> {
-    return new Promise((resolve, reject) => {
-      const market = values[1];
-      const list = this.pending.get(market) ?? [];
-      if (list.length === 0) this.pending.set(market, list);
-      list.push({ values, resolve, reject });
-      this.schedule();
-    });
+    return this.groups.submit(values[1], values);
   }
 
-  /** Flush on the next turn, so that orders submitted in the same turn go together. */
-  private schedule() {
-    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush() {
-    for (const [market, list] of this.pending) {
-      while (list.length > 0 && this.inFlight < this.maxInFlight) {
-        const group = list.splice(0, this.maxBatch);
-        this.inFlight++;
-        this.record(group)
-          .catch(() => {}) // each order's own promise carries its outcome
-          .finally(() => {
-            this.inFlight--;
-            this.schedule();
-          });
-      }
-      if (list.length === 0) this.pending.delete(market);
-    }
-  }
-
-  private async record(group: Pending[]) {
+  private async record(group: PendingOrder[]) {
     if (group.length === 1) return this.alone(group[0]!);
     let rows: BatchRow[];
     try {
-      rows = await this.batch(group.map((p) => p.values));
+      rows = await this.batch(group.map((p) => p.value));
     } catch {
       // Nothing of the batch was recorded: each order on its own gets its exact answer.
       await Promise.all(group.map((p) => this.alone(p)));
       return;
     }
-    const retry: Pending[] = [];
+    const retry: PendingOrder[] = [];
     for (const row of rows) {
       const p = group[row.i - 1]!;
       if (row.orderId === null) {
@@ -161,9 +125,9 @@ export class PlaceBatcher {
     await Promise.all(retry.map((p) => this.alone(p)));
   }
 
-  private async alone(p: Pending) {
+  private async alone(p: PendingOrder) {
     try {
-      p.resolve(await this.placeOne(p.values));
+      p.resolve(await this.placeOne(p.value));
     } catch (error) {
       p.reject(error);
     }

@@ -14,6 +14,7 @@ import {
   type TimeInForce,
 } from '@flowex/db';
 import { fromAtoms, loadMarket, type MarketInfo, toAtoms, UnitsError } from '../service/units.ts';
+import { CancelBatcher } from './cancel-batch.ts';
 import { PlaceBatcher, type PlaceRow, type PlaceValues } from './place-batch.ts';
 import type {
   AmendCommand,
@@ -226,6 +227,18 @@ function placeBatcher(db: Db): PlaceBatcher {
   return batcher;
 }
 
+const cancelBatchers = new WeakMap<Db, CancelBatcher>();
+
+/** One per client, as for orders: cancels recorded at the same time share a statement. */
+function cancelBatcher(db: Db): CancelBatcher {
+  let batcher = cancelBatchers.get(db);
+  if (!batcher) {
+    batcher = new CancelBatcher(sqlPool(db));
+    cancelBatchers.set(db, batcher);
+  }
+  return batcher;
+}
+
 /** Record the order with its hold and queue it for the engine; await the engine's answer. */
 export async function submitOrder(
   db: Db,
@@ -348,26 +361,9 @@ export interface CancelOrderInput {
 }
 
 /**
- * A cancel in one statement: the caller's order (never another user's), refused when it is
- * already closed, and the EngineCommand queued only when it is open.
+ * Queue a cancel (durably: the caller's own order, never another user's, and a command only
+ * while it is open; ./cancel-batch.ts) and await the engine's answer.
  */
-const CANCEL_SQL = `
-WITH o AS (
-  SELECT o.id, o.status::text AS status, o."marketSymbol", u."accountNo"
-    FROM "Order" o JOIN "User" u ON u.id = o."userId"
-   WHERE o.id = $1::bigint AND o."userId" = $2::uuid
-), cmd AS (
-  INSERT INTO "EngineCommand" ("marketSymbol", kind, "orderId", "userId", payload, traceparent)
-  SELECT o."marketSymbol", 'CANCEL', o.id, $2::uuid,
-         jsonb_build_object('kind', 'CANCEL', 'orderId', o.id::text, 'userId', $2::text,
-                            'accountNo', o."accountNo"), $3
-    FROM o WHERE o.status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')
-  RETURNING id
-)
-SELECT o.status, o."marketSymbol", o."accountNo", cmd.id::text AS "commandId"
-  FROM (SELECT 1) AS one LEFT JOIN o ON true LEFT JOIN cmd ON true`;
-
-/** Queue a cancel (durably) and await the engine's answer. */
 export async function cancelOrder(
   db: Db,
   bus: Bus,
@@ -376,19 +372,12 @@ export async function cancelOrder(
   if (!/^[1-9]\d{0,18}$/.test(input.orderId)) {
     throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
   }
-  const [row] = (
-    await sqlPool(db).query<{
-      status: string | null;
-      marketSymbol: string | null;
-      accountNo: number | null;
-      commandId: string | null;
-    }>({
-      name: 'intake_cancel',
-      text: CANCEL_SQL,
-      values: [input.orderId, input.userId, input.traceparent ?? null],
-    })
-  ).rows;
-  if (!row?.status || !row.marketSymbol || row.accountNo === null) {
+  const row = await cancelBatcher(db).cancel([
+    input.orderId,
+    input.userId,
+    input.traceparent ?? null,
+  ]);
+  if (!row.status || !row.marketSymbol || row.accountNo === null) {
     throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
   }
   if (!row.commandId) {

@@ -1,11 +1,11 @@
-// Group-committed intake: orders submitted together are recorded by one statement, and each
-// gets exactly the answer it would get alone. No engine runs here (answers time out at
+// Group-committed intake: orders (and cancels) submitted together are recorded by one
+// statement, and each gets exactly the answer it would get alone. No engine runs here (answers time out at
 // once): what is checked is what intake recorded.
 import { MemoryBus } from '@flowex/bus';
 import { createDb } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IntakeError, type SubmitOrderInput, submitOrder } from '../../src/index.ts';
+import { cancelOrder, IntakeError, type SubmitOrderInput, submitOrder } from '../../src/index.ts';
 import { balance, fundedUser, ledgerViolations, seed } from './helpers.ts';
 
 const M = 'BTC-USDT';
@@ -180,5 +180,48 @@ describe('intake: orders submitted together share one statement', () => {
     } finally {
       await t.db.market.update({ where: { symbol: M }, data: { status: 'TRADING' } });
     }
+  });
+
+  it('records cancels submitted together in one statement, each answered as alone', async () => {
+    const u = await trader({ USDT: '100' });
+    const v = await trader({ USDT: '100' });
+    const [o1, o2, o3] = await Promise.all(
+      ['1', '2', '3'].map(async (p) => (await buy(u.id, p)).order.id),
+    );
+    await t.db.order.update({ where: { id: BigInt(o3!) }, data: { status: 'CANCELED' } });
+    const cancel = (userId: string, orderId: string) => () =>
+      cancelOrder(t.db, bus, { userId, orderId, timeoutMs: 20 }).then(
+        () => 'ok',
+        (e: unknown) => (e instanceof IntakeError ? e.code : String(e)),
+      );
+    const outcomes = await Promise.all(
+      [
+        cancel(u.id, o1!),
+        cancel(u.id, o1!), // twice: two commands, as two requests alone would queue
+        cancel(u.id, o2!),
+        cancel(v.id, o2!), // another user's order does not exist for v
+        cancel(u.id, o3!), // already closed: nothing queued
+        cancel(u.id, '999999999'),
+      ].map((c) => c()),
+    );
+    expect(outcomes).toEqual(['ok', 'ok', 'ok', 'UNKNOWN_ORDER', 'ORDER_CLOSED', 'UNKNOWN_ORDER']);
+    const commands = await t.db.engineCommand.findMany({
+      where: { kind: 'CANCEL', orderId: { in: [o1, o2, o3].map((id) => BigInt(id!)) } },
+      orderBy: { id: 'asc' },
+    });
+    expect(commands.map((c) => String(c.orderId))).toEqual([o1, o1, o2]);
+    const { accountNo } = await t.db.user.findUniqueOrThrow({ where: { id: u.id } });
+    for (const c of commands) {
+      expect(c.userId).toBe(u.id);
+      expect(c.marketSymbol).toBe(M);
+      expect(c.payload).toEqual({
+        kind: 'CANCEL',
+        orderId: String(c.orderId),
+        userId: u.id,
+        accountNo,
+      });
+    }
+    // One statement: one transaction time for all of them.
+    expect(new Set(commands.map((c) => c.createdAt.getTime())).size).toBe(1);
   });
 });
