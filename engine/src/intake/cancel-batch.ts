@@ -73,7 +73,7 @@ export class CancelBatcher {
   }
 
   cancel(values: CancelValues): Promise<CancelRow> {
-    return this.groups.submit('', values);
+    return this.groups.submit(values);
   }
 
   private async record(group: PendingCancel[]) {

@@ -12,7 +12,7 @@ export interface Pending<T, R> {
 export type RecordGroup<T, R> = (group: Pending<T, R>[]) => Promise<void>;
 
 export class GroupCommit<T, R> {
-  private readonly pending = new Map<string, Pending<T, R>[]>();
+  private readonly pending: Pending<T, R>[] = [];
   private scheduled = false;
   private inFlight = 0;
 
@@ -23,12 +23,9 @@ export class GroupCommit<T, R> {
     private readonly maxGroup = 500,
   ) {}
 
-  /** Items of the same key (one statement's scope, e.g. a market) are grouped together. */
-  submit(key: string, value: T): Promise<R> {
+  submit(value: T): Promise<R> {
     return new Promise((resolve, reject) => {
-      const list = this.pending.get(key) ?? [];
-      if (list.length === 0) this.pending.set(key, list);
-      list.push({ value, resolve, reject });
+      this.pending.push({ value, resolve, reject });
       this.schedule();
     });
   }
@@ -44,20 +41,17 @@ export class GroupCommit<T, R> {
   }
 
   private flush() {
-    for (const [key, list] of this.pending) {
-      while (list.length > 0 && this.inFlight < this.maxInFlight) {
-        const group = list.splice(0, this.maxGroup);
-        this.inFlight++;
-        this.record(group)
-          .catch((error: unknown) => {
-            for (const p of group) p.reject(error); // no-op for those already settled
-          })
-          .finally(() => {
-            this.inFlight--;
-            this.schedule();
-          });
-      }
-      if (list.length === 0) this.pending.delete(key);
+    while (this.pending.length > 0 && this.inFlight < this.maxInFlight) {
+      const group = this.pending.splice(0, this.maxGroup);
+      this.inFlight++;
+      this.record(group)
+        .catch((error: unknown) => {
+          for (const p of group) p.reject(error); // no-op for those already settled
+        })
+        .finally(() => {
+          this.inFlight--;
+          this.schedule();
+        });
     }
   }
 }

@@ -10,9 +10,10 @@
 // moved under it, a deadlock), is then recorded alone by the single-order statement, which
 // gives the exact answer and error. Balance rows are locked in (user, asset) order, as
 // settlement locks them, so intake and settlement never deadlock. The statement itself is
-// the function `flowex_place_orders` (migration 20261201220900_intake_functions), which
-// first serialises each user's intake so that the open-order limit counts every order
-// committed before.
+// the function `flowex_place_orders` (migrations 20261201220900_intake_functions and
+// 20261202150000_intake_groups_across_markets), which first serialises each user's intake so
+// that the open-order limit counts every order committed before; one group may hold orders
+// of several markets.
 import type pg from 'pg';
 import { pgArray } from '../service/settlement.ts';
 import { GroupCommit, type Pending } from './group-commit.ts';
@@ -54,8 +55,8 @@ export interface PlaceRow {
   locked: string | null;
 }
 
-/** The group's call: `flowex_place_orders` (migration 20261201220900_intake_functions). */
-const PLACE_BATCH_SQL = `SELECT * FROM flowex_place_orders($1, $2::uuid[], $3::text[], $4::text[],
+/** The group's call: `flowex_place_orders` (migration 20261202150000_intake_groups_across_markets). */
+const PLACE_BATCH_SQL = `SELECT * FROM flowex_place_orders($1::text[], $2::uuid[], $3::text[], $4::text[],
   $5::text[], $6::text[], $7::boolean[], $8::text[], $9::numeric[], $10::numeric[],
   $11::numeric[], $12::numeric[], $13::numeric[], $14::text[], $15::numeric[], $16::jsonb[],
   $17::text[], $18::int[], $19::uuid[], $20::numeric[])`;
@@ -76,7 +77,7 @@ export type PlaceOne = (values: PlaceValues) => Promise<PlaceRow>;
 type PendingOrder = Pending<PlaceValues, PlaceRow>;
 
 export class PlaceBatcher {
-  /** One group per market: the batch statement records one market's orders. */
+  /** One group for all markets (migration 20261202150000_intake_groups_across_markets). */
   private readonly groups: GroupCommit<PlaceValues, PlaceRow>;
 
   constructor(
@@ -89,7 +90,7 @@ export class PlaceBatcher {
   }
 
   place(values: PlaceValues): Promise<PlaceRow> {
-    return this.groups.submit(values[1], values);
+    return this.groups.submit(values);
   }
 
   private async record(group: PendingOrder[]) {
@@ -136,7 +137,8 @@ export class PlaceBatcher {
   private async batch(list: PlaceValues[]): Promise<BatchRow[]> {
     const col = (k: number) =>
       pgArray(list.map((v) => (v[k] === null ? null : String(v[k] as string | number | boolean))));
-    const params: unknown[] = [list[0]![1]];
+    // The market column first, then the others in order ($1 … $20 of the function).
+    const params: unknown[] = [col(1)];
     for (let k = 0; k < 20; k++) if (k !== 1) params.push(col(k));
     const result = await this.pool.query<BatchRow>({
       name: 'intake_place_batch',

@@ -224,4 +224,85 @@ describe('intake: orders submitted together share one statement', () => {
     // One statement: one transaction time for all of them.
     expect(new Set(commands.map((c) => c.createdAt.getTime())).size).toBe(1);
   });
+
+  it('records orders of several markets in one statement, limits per market, funds shared', async () => {
+    const u = await trader({ USDT: '100' });
+    const order =
+      (marketSymbol: string, price: string, quantity = '1') =>
+      () =>
+        submitOrder(t.db, bus, {
+          userId: u.id,
+          marketSymbol,
+          side: 'BUY',
+          price,
+          quantity,
+          maxOpenOrders: 1,
+          timeoutMs: 20,
+        });
+    // Each market's reference data cached first, as in a running process: otherwise the
+    // orders of a market not yet loaded reach the group a few turns after the others.
+    const unfunded = await trader({});
+    for (const m of ['ETH-USDT', 'SOL-USDT']) {
+      await submitOrder(t.db, bus, {
+        userId: unfunded.id,
+        marketSymbol: m,
+        side: 'BUY',
+        price: '1',
+        quantity: '1',
+        timeoutMs: 20,
+      }).catch(() => {});
+    }
+    await t.db.market.update({ where: { symbol: 'SOL-USDT' }, data: { status: 'HALTED' } });
+    try {
+      const outcomes = await together([
+        order('BTC-USDT', '30'),
+        order('ETH-USDT', '30'), // its own market's limit: accepted
+        order('BTC-USDT', '20'), // a second open order in BTC-USDT: over the limit of 1
+        order('SOL-USDT', '10'), // halted, and only that market
+        order('ETH-USDT', '0.5', '100'), // 50 USDT: 40 are left after the first two
+      ]);
+      expect(outcomes[0]).toMatch(/^\d+$/);
+      expect(outcomes[1]).toMatch(/^\d+$/);
+      expect(outcomes.slice(2)).toEqual([
+        'TOO_MANY_OPEN_ORDERS',
+        'MARKET_HALTED',
+        'TOO_MANY_OPEN_ORDERS',
+      ]);
+      const orders = await t.db.order.findMany({ where: { userId: u.id }, orderBy: { id: 'asc' } });
+      expect(orders.map((o) => [String(o.id), o.marketSymbol])).toEqual([
+        [outcomes[0], 'BTC-USDT'],
+        [outcomes[1], 'ETH-USDT'],
+      ]);
+      // One statement: one transaction time for both markets.
+      expect(orders[0]!.createdAt.getTime()).toBe(orders[1]!.createdAt.getTime());
+      const commands = await t.db.engineCommand.findMany({
+        where: { orderId: { in: orders.map((o) => o.id) } },
+      });
+      expect(commands.map((c) => [String(c.orderId), c.marketSymbol]).sort()).toEqual(
+        orders.map((o) => [String(o.id), o.marketSymbol]).sort(),
+      );
+      expect(await balance(t.db, u.id, 'USDT')).toEqual({ available: '40', locked: '60' });
+
+      // Funds are counted across markets within one group: 30 + 30 of 40 do not both fit.
+      const v = await trader({ USDT: '40' });
+      const shared = await together([
+        () => buy(v.id, '30'),
+        () =>
+          submitOrder(t.db, bus, {
+            userId: v.id,
+            marketSymbol: 'ETH-USDT',
+            side: 'BUY',
+            price: '30',
+            quantity: '1',
+            timeoutMs: 20,
+          }),
+      ]);
+      expect(shared[0]).toMatch(/^\d+$/);
+      expect(shared[1]).toBe('INSUFFICIENT_FUNDS');
+      expect(await balance(t.db, v.id, 'USDT')).toEqual({ available: '10', locked: '30' });
+      expect(await ledgerViolations(t.db)).toEqual([]);
+    } finally {
+      await t.db.market.update({ where: { symbol: 'SOL-USDT' }, data: { status: 'TRADING' } });
+    }
+  });
 });
