@@ -92,7 +92,11 @@ export class IntakeError extends Error {
     /** PRICE_OUT_OF_BAND: the last trade price the band is around. */
     readonly lastPrice?: string,
   ) {
+    // An expected refusal, turned into a DomainError by the caller: no stack to capture.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
