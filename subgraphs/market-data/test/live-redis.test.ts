@@ -3,6 +3,7 @@
 // of its own keeps this file apart from other tests sharing the Redis server.
 import { randomBytes } from 'node:crypto';
 import { RedisBus } from '@flowex/bus';
+import { dropRedisKeys } from '@flowex/bus/testing';
 import { loadConfig } from '@flowex/config';
 import { seedDatabase } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
@@ -15,6 +16,7 @@ import { type BookUpdate, ClientBook, fundedUser, subscribe, until } from './hel
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BASE = `R${randomBytes(3).toString('hex').toUpperCase()}`;
 const M = `${BASE}-USDT`;
+const streamPrefix = `flowex:test:${BASE}:`;
 let database: TestDatabase;
 let engineBus: RedisBus;
 let clientBus: RedisBus;
@@ -51,7 +53,6 @@ beforeAll(async () => {
   });
   maker = (await fundedUser(db, 'maker@example.com', { [BASE]: '100', USDT: '100000' })).id;
   taker = (await fundedUser(db, 'taker@example.com', { [BASE]: '100', USDT: '100000' })).id;
-  const streamPrefix = `flowex:test:${BASE}:`;
   engineBus = new RedisBus(REDIS_URL, { streamPrefix, blockMs: 200 });
   clientBus = new RedisBus(REDIS_URL, { streamPrefix, blockMs: 200 });
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', MARKET_DATA_PORT: '0' });
@@ -63,6 +64,7 @@ afterAll(async () => {
   await service?.stop();
   await engine?.stop();
   await Promise.all([engineBus?.close(), clientBus?.close()]);
+  await dropRedisKeys(REDIS_URL, streamPrefix); // the engine's streams of this market
   await database?.drop();
 });
 
