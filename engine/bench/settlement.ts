@@ -8,8 +8,9 @@
 // on pub/sub, the engine and the submitter on separate connections. BENCH_BUS=memory runs
 // the embedded mode's in-process bus instead (what the figures before 2026-12-01's fifth
 // session measured).
-// The engine runs in this process, so npm's script gives it the engine process's Node flags
-// (ENGINE_NODE_ARGS in apps/start/src/services.ts).
+// The engine runs on this process's main thread, so npm's script gives it the engine process's
+// Node flags (ENGINE_NODE_ARGS in apps/start/src/services.ts); through Redis the submitters run
+// in a worker thread (submitter-worker.ts), as the trading subgraph is a process of its own.
 // Phase 3 ("offered rates"): the closed loop above measures latency at saturation, where it is
 // queueing; here pre-written commands are offered open-loop at fixed rates, each latency taken
 // from the moment the order was due (a stall delays the clock, not the measurement), giving
@@ -21,13 +22,15 @@
 //   BENCH_WINDOW in-flight commands (default 1000), BENCH_BUS (redis | memory; default
 //   redis), REDIS_URL (default redis://127.0.0.1:6379)
 import { randomUUID } from 'node:crypto';
-import { type Bus, engineQueue, MemoryBus, RedisBus } from '@flowex/bus';
+import { Worker } from 'node:worker_threads';
+import { type Bus, MemoryBus, RedisBus } from '@flowex/bus';
 import { createDb, type Db, seedDatabase } from '@flowex/db';
 import { createTestDatabase } from '@flowex/db/testing';
-import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
-import { submitOrder } from '../src/intake/submit.ts';
+import type { EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
 import { startEngine } from '../src/main.ts';
 import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
+import type { Job, WorkerOptions } from './submitter-worker.ts';
+import { closedLoop, offered, type Timed, throughIntake } from './submitters.ts';
 
 const N = Number(process.env.BENCH_ORDERS ?? 40_000);
 const N_INTAKE = Number(process.env.BENCH_INTAKE_ORDERS ?? 20_000);
@@ -44,23 +47,71 @@ const BUS = process.env.BENCH_BUS === 'memory' ? 'memory' : 'redis';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const streamPrefix = `bench-settlement-${process.pid}:`;
 
-/** The engine's bus and the submitters' (one in-process bus, or two Redis clients). */
-function buses(): { engineBus: Bus; clientBus: Bus; close(): Promise<void> } {
+/**
+ * The engine's bus, and the submitters: with Redis in a worker thread of their own (separate
+ * connections, as the trading subgraph's process has), with the in-process bus on this thread.
+ */
+function buses(databaseUrl: string): {
+  engineBus: Bus;
+  submitters: Submitters;
+  close(): Promise<void>;
+} {
   if (BUS === 'memory') {
     const bus = new MemoryBus();
-    return { engineBus: bus, clientBus: bus, close: () => bus.close() };
+    const db = createDb(databaseUrl, { poolSize: 16 });
+    return {
+      engineBus: bus,
+      submitters: {
+        closed: (messages, window) => closedLoop(bus, M, messages, window),
+        offered: (rate, messages) => offered(bus, M, rate, messages),
+        intake: (users, count, window) => throughIntake(db, bus, M, users, count, window),
+      },
+      async close() {
+        await db.$disconnect();
+        await bus.close();
+      },
+    };
   }
   const engineBus = new RedisBus(REDIS_URL, { streamPrefix });
-  const clientBus = new RedisBus(REDIS_URL, { streamPrefix });
+  const workerOptions: WorkerOptions = {
+    redisUrl: REDIS_URL,
+    streamPrefix,
+    databaseUrl,
+    market: M,
+  };
+  // A worker does not inherit tsx's loader hooks: it registers them itself, then loads the TS.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./submitter-worker.ts', import.meta.url).href;
+  const worker = new Worker(
+    `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`,
+    { eval: true, workerData: workerOptions },
+  );
+  const run = (job: Job) =>
+    new Promise<Timed>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.postMessage(job);
+    });
   return {
     engineBus,
-    clientBus,
+    submitters: {
+      closed: (messages, window) => run({ kind: 'closed', messages, window }),
+      offered: (rate, messages) => run({ kind: 'offered', messages, rate }),
+      intake: (users, count, window) => run({ kind: 'intake', users, count, window }),
+    },
     async close() {
-      await clientBus.close();
+      worker.postMessage({ kind: 'stop' } satisfies Job);
+      await new Promise((resolve) => worker.once('exit', resolve));
       await engineBus.close();
       await dropRedisKeys(REDIS_URL, streamPrefix);
     },
   };
+}
+
+interface Submitters {
+  closed(messages: EngineCommandMessage[], window: number): Promise<Timed>;
+  offered(rate: number, messages: EngineCommandMessage[]): Promise<Timed>;
+  intake(users: { id: string }[], count: number, window: number): Promise<Timed>;
 }
 
 async function fundUsers(db: Db) {
@@ -108,40 +159,6 @@ function percentiles(latencies: Float64Array) {
   const at = (p: number) =>
     Number(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!.toFixed(2));
   return { p50Ms: at(0.5), p99Ms: at(0.99), p999Ms: at(0.999) };
-}
-
-/**
- * Offers the commands open-loop at `rate` per second, whatever the replies do; each latency
- * counts from the moment its command was due, so a stall of this loop is not hidden.
- */
-async function offer(bus: Bus, rate: number, commands: EngineCommandMessage[]) {
-  const latencies = new Float64Array(commands.length);
-  const replies: Promise<void>[] = [];
-  const start = performance.now();
-  let sent = 0;
-  while (sent < commands.length) {
-    const due = Math.min(
-      commands.length,
-      Math.floor(((performance.now() - start) * rate) / 1000) + 1,
-    );
-    for (; sent < due; sent++) {
-      const i = sent;
-      const dueAt = start + (i * 1000) / rate;
-      replies.push(
-        bus.request<CommandReply>(engineQueue(M), commands[i]!, { timeoutMs: 60_000 }).then(() => {
-          latencies[i] = performance.now() - dueAt;
-        }),
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(replies);
-  const seconds = (performance.now() - start) / 1000;
-  return {
-    offeredPerSecond: rate,
-    ordersPerSecond: Math.round(commands.length / seconds),
-    ...percentiles(latencies),
-  };
 }
 
 /** What submitOrder does per order, in bulk: order rows, holds, commands. */
@@ -225,7 +242,7 @@ const t = await createTestDatabase('bench_settlement');
 try {
   await seedDatabase(t.db, { sandbox: false });
   const users = await fundUsers(t.db);
-  const { engineBus, clientBus: bus, close: closeBuses } = buses();
+  const { engineBus, submitters, close: closeBuses } = buses(t.url);
   const engine = await startEngine(testConfig(), t.db, engineBus, {
     markets: [M],
     databaseUrl: t.url,
@@ -244,20 +261,8 @@ try {
   await t.db.$executeRawUnsafe('ANALYZE');
   console.error(`intake of ${N} orders written; measuring (window ${WINDOW}, ${BUS} bus)`);
 
-  const latencies = new Float64Array(N);
-  let next = 0;
-  const started = performance.now();
-  const lane = async () => {
-    while (next < N) {
-      const i = next++;
-      const sent = performance.now();
-      await bus.request<CommandReply>(engineQueue(M), messages[i]!, { timeoutMs: 60_000 });
-      latencies[i] = performance.now() - sent;
-    }
-  };
-  await Promise.all(Array.from({ length: WINDOW }, lane));
-  const seconds = (performance.now() - started) / 1000;
-  const closedLoop = percentiles(latencies);
+  const { latencies, seconds } = await submitters.closed(messages, WINDOW);
+  const closedLoopLatency = percentiles(latencies);
   const trades = await t.db.trade.count();
   // Where the time goes: the settlement transactions (one at a time per market) against the
   // whole run. Orders per second of transaction time is what settlement alone could sustain.
@@ -283,58 +288,44 @@ try {
   // pool of its own (as the subgraph has).
   let withIntake: Record<string, number> | undefined;
   if (N_INTAKE > 0) {
-    const intakeDb = createDb(t.url, { poolSize: 16 });
-    const lat = new Float64Array(N_INTAKE);
-    let k = 0;
-    let timedOut = 0;
-    const t0 = performance.now();
-    const intakeLane = async () => {
-      while (k < N_INTAKE) {
-        const i = k++;
-        const u = users[i % users.length]!;
-        const side = Math.random() < 0.5 ? ('BUY' as const) : ('SELL' as const);
-        const sent = performance.now();
-        const result = await submitOrder(intakeDb, bus, {
-          userId: u.id,
-          marketSymbol: M,
-          side,
-          price: (30_000 + Math.floor(Math.random() * 41) - 20).toFixed(2),
-          quantity: (0.001 * (1 + Math.floor(Math.random() * 10))).toFixed(3),
-          timeoutMs: 60_000,
-        });
-        if (result.timedOut) timedOut++;
-        lat[i] = performance.now() - sent;
-      }
-    };
-    await Promise.all(Array.from({ length: WINDOW }, intakeLane));
-    const secs = (performance.now() - t0) / 1000;
+    const run = await submitters.intake(users, N_INTAKE, WINDOW);
     withIntake = {
       orders: N_INTAKE,
-      seconds: Number(secs.toFixed(3)),
-      ordersPerSecond: Math.round(N_INTAKE / secs),
-      ...percentiles(lat),
-      timedOut,
+      seconds: Number(run.seconds.toFixed(3)),
+      ordersPerSecond: Math.round(N_INTAKE / run.seconds),
+      ...percentiles(run.latencies),
+      timedOut: run.timedOut ?? 0,
     };
     console.error(
       `with intake (submitOrder per order, ${WINDOW} in flight): ${withIntake.ordersPerSecond} orders/s, p50 ${withIntake.p50Ms} ms, p99 ${withIntake.p99Ms} ms, p99.9 ${withIntake.p999Ms} ms`,
     );
-    await intakeDb.$disconnect();
   }
   // Phase 3: latency at offered rates below saturation.
-  const offered: Awaited<ReturnType<typeof offer>>[] = [];
+  const offeredSteps: {
+    offeredPerSecond: number;
+    ordersPerSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+    p999Ms: number;
+  }[] = [];
   let from = 0;
   for (const rate of RATES) {
     const commands = offeredMessages.slice(from, from + rate * RATE_SECONDS);
     from += commands.length;
-    const step = await offer(bus, rate, commands);
-    offered.push(step);
+    const run = await submitters.offered(rate, commands);
+    const step = {
+      offeredPerSecond: rate,
+      ordersPerSecond: Math.round(commands.length / run.seconds),
+      ...percentiles(run.latencies),
+    };
+    offeredSteps.push(step);
     console.error(
       `offered ${rate} orders/s for ${RATE_SECONDS} s: ${step.ordersPerSecond} orders/s settled, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, p99.9 ${step.p999Ms} ms`,
     );
   }
   // The highest rate up to which every offered rate kept p99 within the target.
   let withinTarget = 0;
-  for (const step of [...offered].sort((a, b) => a.offeredPerSecond - b.offeredPerSecond)) {
+  for (const step of [...offeredSteps].sort((a, b) => a.offeredPerSecond - b.offeredPerSecond)) {
     if (step.p99Ms > LATENCY_TARGET_MS) break;
     withinTarget = step.offeredPerSecond;
   }
@@ -349,10 +340,10 @@ try {
       window: WINDOW,
       seconds: Number(seconds.toFixed(3)),
       ordersPerSecond: Math.round(N / seconds),
-      ...closedLoop,
+      ...closedLoopLatency,
       ...settlement,
       withIntake,
-      offered,
+      offered: offeredSteps,
       /** Every offered rate up to this one kept p99 within 50 ms (0: not even the lowest). */
       p99Within50MsUpToOrdersPerSecond: withinTarget,
     }),
