@@ -1,9 +1,8 @@
 // Traders and subscriptions for journeys through the gateway: users registered and funded
 // through the API, orders through placeOrder and friends, live events over graphql-ws.
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'graphql-ws';
+import { type Subscription, subscribe as subscribeTo } from '@flowex/server/testing';
 import { expect } from 'vitest';
-import WebSocket from 'ws';
 import type { TestPlatform } from './platform.ts';
 
 export const ORDER_FIELDS = `id clientOrderId status side type timeInForce price stopPrice quantity
@@ -99,11 +98,7 @@ export async function newTrader(
   return t;
 }
 
-export interface Subscription<T> {
-  events: T[];
-  errors: unknown[];
-  close(): Promise<void>;
-}
+export { type Subscription, until } from '@flowex/server/testing';
 
 /** A graphql-ws subscription through the gateway collecting `data[field]` of every event. */
 export function subscribe<T = Json>(
@@ -112,36 +107,7 @@ export function subscribe<T = Json>(
   field: string,
   token?: string,
 ): Subscription<T> {
-  const client = createClient({
-    url: platform.url.replace('http://', 'ws://'),
-    webSocketImpl: WebSocket,
-    lazy: false,
-    retryAttempts: 0,
-    onNonLazyError: () => {},
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  const events: T[] = [];
-  const errors: unknown[] = [];
-  client.subscribe<Record<string, T>>(
-    { query },
-    {
-      next: (v) => {
-        if (v.errors) errors.push(...v.errors);
-        if (v.data) events.push(v.data[field] as T);
-      },
-      error: (e) => void errors.push(e),
-      complete: () => {},
-    },
-  );
-  return { events, errors, close: () => client.dispose() as Promise<void> };
-}
-
-export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return subscribeTo<T>(platform.url, query, field, token);
 }
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */

@@ -1,7 +1,8 @@
-// Test plumbing shared by subgraph tests: a real token issuer for tests that run without
-// the auth subgraph (it signs access tokens exactly as auth does and serves its JWKS over
-// HTTP, so the code under test verifies tokens through its normal JWKS path), and helpers
-// for calling one subgraph directly.
+// Test plumbing shared by subgraph tests and the cross-service journeys: a real token issuer
+// for tests that run without the auth subgraph (it signs access tokens exactly as auth does
+// and serves its JWKS over HTTP, so the code under test verifies tokens through its normal
+// JWKS path), helpers for calling a GraphQL endpoint, graphql-ws subscriptions, and the
+// client-side order book a subscriber keeps from `orderBook` events.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -9,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '@flowex/config';
+import { createClient } from 'graphql-ws';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { type Role, TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './identity.ts';
 
 export interface TestIssuer {
@@ -107,3 +110,103 @@ export async function gql<T = Record<string, any>>(
 export const codeOf = (result: GqlResult) => result.errors?.[0]?.extensions?.code;
 
 export const strongPassword = () => `Plum-Orbit-${randomBytes(4).toString('hex')}-Lantern!`;
+
+export interface Subscription<T> {
+  events: T[];
+  errors: unknown[];
+  close(): Promise<void>;
+}
+
+/** A graphql-ws subscription (to `httpUrl`'s WebSocket) collecting `data[field]` of every event. */
+export function subscribe<T = Record<string, unknown>>(
+  httpUrl: string,
+  query: string,
+  field: string,
+  token?: string,
+): Subscription<T> {
+  const client = createClient({
+    url: httpUrl.replace('http://', 'ws://'),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    onNonLazyError: () => {},
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  const events: T[] = [];
+  const errors: unknown[] = [];
+  client.subscribe<Record<string, T>>(
+    { query },
+    {
+      next: (v) => {
+        if (v.errors) errors.push(...v.errors);
+        if (v.data) events.push(v.data[field] as T);
+      },
+      error: (e) => void errors.push(e),
+      complete: () => {},
+    },
+  );
+  return { events, errors, close: () => client.dispose() as Promise<void> };
+}
+
+/** Waits until `check` holds, or fails after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface PriceLevel {
+  price: string;
+  quantity: string;
+  orderCount: number;
+}
+
+export interface BookUpdate {
+  market: string;
+  snapshot: boolean;
+  sequence: string;
+  previousSequence: string | null;
+  bids: PriceLevel[];
+  asks: PriceLevel[];
+}
+
+/**
+ * What a client does with `orderBook` events: replace on a snapshot, apply changed levels
+ * otherwise, and check the chain (previousSequence = the prior event's sequence; every break
+ * is kept in `gaps`).
+ */
+export class ClientBook {
+  sequence: string | null = null;
+  readonly gaps: string[] = [];
+  private bids = new Map<string, PriceLevel>();
+  private asks = new Map<string, PriceLevel>();
+
+  apply(e: BookUpdate): void {
+    if (this.sequence !== null && e.previousSequence !== this.sequence) {
+      this.gaps.push(`${e.previousSequence} after ${this.sequence}`);
+    }
+    if (e.snapshot) {
+      this.bids.clear();
+      this.asks.clear();
+    }
+    for (const [side, levels] of [
+      [this.bids, e.bids],
+      [this.asks, e.asks],
+    ] as const) {
+      for (const l of levels) {
+        if (Number(l.quantity) === 0) side.delete(l.price);
+        else side.set(l.price, l);
+      }
+    }
+    this.sequence = e.sequence;
+  }
+
+  book(): { bids: PriceLevel[]; asks: PriceLevel[] } {
+    return {
+      bids: [...this.bids.values()].sort((a, b) => Number(b.price) - Number(a.price)),
+      asks: [...this.asks.values()].sort((a, b) => Number(a.price) - Number(b.price)),
+    };
+  }
+}

@@ -97,6 +97,7 @@ it('serves the exact book and live trades over Redis', async () => {
   expect(trades.events[0]).toEqual({ price: '11', quantity: '0.5', takerSide: 'BUY' });
   const client = new ClientBook();
   for (const e of book.events) client.apply(e);
+  expect(client.gaps).toEqual([]);
   const res = await fetch(service.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

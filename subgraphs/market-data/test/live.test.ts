@@ -114,6 +114,7 @@ describe('orderBook', () => {
     const final = await place(maker, 'SELL', '30050', '0.4');
     await until(() => sub.events.at(-1)?.sequence === final.reply?.seq);
     for (const e of sub.events) client.apply(e);
+    expect(client.gaps).toEqual([]);
     expect(sub.events.slice(1).every((e) => !e.snapshot)).toBe(true);
     const { data } = await gql<{ orderBook: Book }>(
       `{ orderBook(market: "${M}", depth: 2) { ${BOOK} } }`,
