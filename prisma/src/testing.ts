@@ -66,3 +66,48 @@ export async function fundedUser(db: Db, email: string, funds: Record<string, st
   await recordCompletedDeposits(db, user.id, funds);
   return user;
 }
+
+/**
+ * The money invariants, read straight from the tables and compared exactly (numeric, in SQL).
+ * Returns the violations, empty when all hold:
+ *   - per asset, all balances (the fee account's included) sum to completed deposits minus
+ *     what completed withdrawals sent out (a withdrawal's fee stays, in the fee account);
+ *   - every journal sums to zero per asset;
+ *   - every balance equals its ledger rows, bucket by bucket.
+ */
+export async function ledgerViolations(db: Db): Promise<string[]> {
+  const totals = await db.$queryRawUnsafe<{ asset: string; balances: string; external: string }[]>(
+    `SELECT * FROM (
+       SELECT a.code AS asset,
+              COALESCE((SELECT SUM(available + locked) FROM "Balance" b
+                         WHERE b."assetCode" = a.code), 0) AS b,
+              -- A withdrawal's amount is what left the balance (negative); plus its fee, what left the exchange.
+              COALESCE((SELECT SUM(CASE WHEN t.type = 'DEPOSIT' THEN t.amount ELSE t.amount + t.fee END)
+                          FROM "Transaction" t
+                         WHERE t."assetCode" = a.code AND t.status = 'COMPLETED'
+                           AND t.type IN ('DEPOSIT', 'WITHDRAWAL')), 0) AS e
+         FROM "Asset" a) x
+      CROSS JOIN LATERAL (SELECT x.b::text AS balances, x.e::text AS external) v
+      WHERE x.b <> x.e`,
+  );
+  const journals = await db.$queryRawUnsafe<{ j: string; a: string; s: string }[]>(
+    `SELECT "journalId"::text AS j, "assetCode" AS a, SUM(amount)::text AS s
+       FROM "LedgerEntry" GROUP BY 1, 2 HAVING SUM(amount) <> 0`,
+  );
+  const drift = await db.$queryRawUnsafe<{ u: string; a: string }[]>(
+    `SELECT b."userId"::text AS u, b."assetCode" AS a FROM "Balance" b
+      LEFT JOIN (SELECT "userId", "assetCode",
+                        SUM(amount) FILTER (WHERE bucket = 'AVAILABLE') AS av,
+                        SUM(amount) FILTER (WHERE bucket = 'LOCKED') AS lk
+                   FROM "LedgerEntry" WHERE "userId" IS NOT NULL GROUP BY 1, 2) l
+        ON l."userId" = b."userId" AND l."assetCode" = b."assetCode"
+      WHERE b.available <> COALESCE(l.av, 0) OR b.locked <> COALESCE(l.lk, 0)`,
+  );
+  return [
+    ...totals.map(
+      (t) => `${t.asset}: balances ${t.balances} != deposits - withdrawals ${t.external}`,
+    ),
+    ...journals.map((j) => `journal ${j.j} ${j.a} sums to ${j.s}`),
+    ...drift.map((d) => `balance ${d.u} ${d.a} differs from its ledger rows`),
+  ];
+}
