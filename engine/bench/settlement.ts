@@ -88,7 +88,11 @@ function buses(databaseUrl: string): {
   );
   const run = (job: Job) =>
     new Promise<Timed>((resolve, reject) => {
-      worker.once('message', resolve);
+      const done = (result: Timed) => {
+        worker.off('error', reject);
+        resolve(result);
+      };
+      worker.once('message', done);
       worker.once('error', reject);
       worker.postMessage(job);
     });

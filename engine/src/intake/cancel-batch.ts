@@ -4,7 +4,7 @@
 // of PostgreSQL's transactions). A cancel submitted alone still goes alone, at once.
 import type pg from 'pg';
 import { pgArray } from '../service/settlement.ts';
-import { GroupCommit, type Pending } from './group-commit.ts';
+import { GroupCommit } from './group-commit.ts';
 
 export type CancelValues = [orderId: string, userId: string, traceparent: string | null];
 
@@ -59,8 +59,6 @@ SELECT x.i::int AS i, o.status, o."marketSymbol", o."accountNo", o.cmdid::text A
   FROM x LEFT JOIN o ON o.i = x.i
  ORDER BY x.i`;
 
-type PendingCancel = Pending<CancelValues, CancelRow>;
-
 export class CancelBatcher {
   private readonly groups: GroupCommit<CancelValues, CancelRow>;
 
@@ -69,42 +67,32 @@ export class CancelBatcher {
     maxInFlight = 4,
     maxBatch = 500,
   ) {
-    this.groups = new GroupCommit((group) => this.record(group), maxInFlight, maxBatch);
+    this.groups = new GroupCommit(
+      { one: (values) => this.one(values), many: (list) => this.many(list) },
+      maxInFlight,
+      maxBatch,
+    );
   }
 
   cancel(values: CancelValues): Promise<CancelRow> {
     return this.groups.submit(values);
   }
 
-  private async record(group: PendingCancel[]) {
-    if (group.length === 1) return this.alone(group[0]!);
-    let rows: (CancelRow & { i: number })[];
-    try {
-      rows = (
-        await this.pool.query<CancelRow & { i: number }>({
-          name: 'intake_cancel_batch',
-          text: CANCEL_BATCH_SQL,
-          values: [0, 1, 2].map((k) => pgArray(group.map((p) => p.value[k] ?? null))),
-        })
-      ).rows;
-    } catch {
-      // Nothing of the group was recorded: each cancel on its own gets its exact answer.
-      await Promise.all(group.map((p) => this.alone(p)));
-      return;
-    }
-    for (const { i, ...row } of rows) group[i - 1]!.resolve(row);
+  private async one(values: CancelValues): Promise<CancelRow> {
+    const { rows } = await this.pool.query<CancelRow>({
+      name: 'intake_cancel',
+      text: CANCEL_SQL,
+      values,
+    });
+    return rows[0]!;
   }
 
-  private async alone(p: PendingCancel) {
-    try {
-      const { rows } = await this.pool.query<CancelRow>({
-        name: 'intake_cancel',
-        text: CANCEL_SQL,
-        values: p.value,
-      });
-      p.resolve(rows[0]!);
-    } catch (error) {
-      p.reject(error);
-    }
+  private async many(list: CancelValues[]): Promise<CancelRow[]> {
+    const { rows } = await this.pool.query<CancelRow & { i: number }>({
+      name: 'intake_cancel_batch',
+      text: CANCEL_BATCH_SQL,
+      values: [0, 1, 2].map((k) => pgArray(list.map((v) => v[k] ?? null))),
+    });
+    return rows.map(({ i: _, ...row }) => row);
   }
 }

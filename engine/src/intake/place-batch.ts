@@ -16,7 +16,7 @@
 // of several markets.
 import type pg from 'pg';
 import { pgArray } from '../service/settlement.ts';
-import { GroupCommit, type Pending } from './group-commit.ts';
+import { GroupCommit } from './group-commit.ts';
 
 /** The single-order statement's parameters ($1…$20 of PLACE_SQL in submit.ts). */
 export type PlaceValues = [
@@ -74,43 +74,43 @@ interface BatchRow {
 /** Records one order alone (the exact single-order statement). */
 export type PlaceOne = (values: PlaceValues) => Promise<PlaceRow>;
 
-type PendingOrder = Pending<PlaceValues, PlaceRow>;
-
 export class PlaceBatcher {
   /** One group for all markets (migration 20261202150000_intake_groups_across_markets). */
   private readonly groups: GroupCommit<PlaceValues, PlaceRow>;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly placeOne: PlaceOne,
+    placeOne: PlaceOne,
     maxInFlight = 4,
     maxBatch = 500,
   ) {
-    this.groups = new GroupCommit((group) => this.record(group), maxInFlight, maxBatch);
+    this.groups = new GroupCommit(
+      { one: placeOne, many: (list) => this.batch(list) },
+      maxInFlight,
+      maxBatch,
+    );
   }
 
   place(values: PlaceValues): Promise<PlaceRow> {
     return this.groups.submit(values);
   }
 
-  private async record(group: PendingOrder[]) {
-    if (group.length === 1) return this.alone(group[0]!);
-    let rows: BatchRow[];
-    try {
-      rows = await this.batch(group.map((p) => p.value));
-    } catch {
-      // Nothing of the batch was recorded: each order on its own gets its exact answer.
-      await Promise.all(group.map((p) => this.alone(p)));
-      return;
-    }
-    const retry: PendingOrder[] = [];
+  /** The group statement's answer per order; undefined where it did not accept the order. */
+  private async batch(list: PlaceValues[]): Promise<(PlaceRow | undefined)[]> {
+    const col = (k: number) =>
+      pgArray(list.map((v) => (v[k] === null ? null : String(v[k] as string | number | boolean))));
+    // The market column first, then the others in order ($1 … $20 of the function).
+    const params: unknown[] = [col(1)];
+    for (let k = 0; k < 20; k++) if (k !== 1) params.push(col(k));
+    const { rows } = await this.pool.query<BatchRow>({
+      name: 'intake_place_batch',
+      text: PLACE_BATCH_SQL,
+      values: params,
+    });
+    const answers: (PlaceRow | undefined)[] = new Array(list.length);
     for (const row of rows) {
-      const p = group[row.i - 1]!;
-      if (row.orderId === null) {
-        retry.push(p);
-        continue;
-      }
-      p.resolve({
+      if (row.orderId === null) continue;
+      answers[row.i - 1] = {
         accountNo: row.accountNo,
         marketStatus: 'TRADING',
         open: null,
@@ -121,30 +121,8 @@ export class PlaceBatcher {
         commandId: row.commandId,
         available: row.available,
         locked: row.locked,
-      });
+      };
     }
-    await Promise.all(retry.map((p) => this.alone(p)));
-  }
-
-  private async alone(p: PendingOrder) {
-    try {
-      p.resolve(await this.placeOne(p.value));
-    } catch (error) {
-      p.reject(error);
-    }
-  }
-
-  private async batch(list: PlaceValues[]): Promise<BatchRow[]> {
-    const col = (k: number) =>
-      pgArray(list.map((v) => (v[k] === null ? null : String(v[k] as string | number | boolean))));
-    // The market column first, then the others in order ($1 … $20 of the function).
-    const params: unknown[] = [col(1)];
-    for (let k = 0; k < 20; k++) if (k !== 1) params.push(col(k));
-    const result = await this.pool.query<BatchRow>({
-      name: 'intake_place_batch',
-      text: PLACE_BATCH_SQL,
-      values: params,
-    });
-    return result.rows;
+    return answers;
   }
 }
