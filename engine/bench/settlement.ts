@@ -20,8 +20,12 @@
 //   BENCH_RATES offered orders/s (default 1000,2000,3000,4000; "" skips phase 3),
 //   BENCH_RATE_SECONDS per rate (default 4),
 //   BENCH_WINDOW in-flight commands (default 1000), BENCH_BUS (redis | memory; default
-//   redis), REDIS_URL (default redis://127.0.0.1:6379)
+//   redis), REDIS_URL (default redis://127.0.0.1:6379),
+//   BENCH_CPU_PROFILE=<file.cpuprofile>: a CPU profile of the engine's thread during phase 1
+//   only (open it in Chrome DevTools or VS Code)
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { Worker } from 'node:worker_threads';
 import { type Bus, MemoryBus, RedisBus } from '@flowex/bus';
 import { createDb, type Db, seedDatabase } from '@flowex/db';
@@ -242,6 +246,23 @@ async function intake(db: Db, users: { id: string; accountNo: number }[], count:
   return messages;
 }
 
+/** Profiles this thread (the engine's) from now until `stop`, which writes the profile. */
+async function startProfile(file: string | undefined) {
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+      console.error(`CPU profile of phase 1 written to ${file}`);
+    },
+  };
+}
+
 const t = await createTestDatabase('bench_settlement');
 try {
   await seedDatabase(t.db, { sandbox: false });
@@ -265,7 +286,9 @@ try {
   await t.db.$executeRawUnsafe('ANALYZE');
   console.error(`intake of ${N} orders written; measuring (window ${WINDOW}, ${BUS} bus)`);
 
+  const profile = await startProfile(process.env.BENCH_CPU_PROFILE);
   const { latencies, seconds } = await submitters.closed(messages, WINDOW);
+  await profile?.stop();
   const closedLoopLatency = percentiles(latencies);
   const trades = await t.db.trade.count();
   // Where the time goes: the settlement transactions (one at a time per market) against the

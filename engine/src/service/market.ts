@@ -75,6 +75,8 @@ export interface OrderState {
 
 const TERMINAL = new Set<DbOrderStatus>(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
 const OPEN_STATUSES = ['NEW', 'PARTIALLY_FILLED', 'PENDING_TRIGGER'] as const;
+/** While a commit is in flight, fewer queued commands than this wait to join a larger group. */
+const GROUP_START = Number(process.env.FLOWEX_GROUP_START ?? 64);
 
 interface Waiter {
   resolve: (reply: CommandReply) => void;
@@ -129,6 +131,8 @@ export class MarketRunner {
   /** Engine sequence after the last batch run on the core (ahead of committedSeq). */
   private preparedSeq = 0;
   private draining: Promise<void> | undefined;
+  /** Set while the loop waits on a commit: wakes it once a group's worth of commands queued. */
+  private wakeOnGroup: (() => void) | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private ticker: Ticker;
@@ -384,6 +388,7 @@ export class MarketRunner {
   private kick() {
     this.o.metrics.queueDepth.set({ market: this.symbol }, this.queue.length);
     if (!this.draining && this.queue.length > 0) this.draining = this.drain();
+    if (this.wakeOnGroup && this.queue.length >= GROUP_START) this.wakeOnGroup();
   }
 
   /**
@@ -412,12 +417,25 @@ export class MarketRunner {
       while (!this.stopped) {
         // Few commands waiting while a commit is in flight: let them accumulate into the
         // next group instead of paying a transaction for a handful.
-        if (this.queue.length < (inFlight ? 64 : 1)) {
+        if (this.queue.length < (inFlight ? GROUP_START : 1)) {
           if (!inFlight) break;
+          // Wait for the commit, or for enough commands to start folding the next group
+          // while it runs: the replies of the batch before it bring a wave of new commands
+          // mid-commit, and folding them only after the commit left the database idle.
+          const committed = inFlight.done.then(
+            () => true,
+            () => true,
+          );
+          const arrived = new Promise<boolean>((r) => {
+            this.wakeOnGroup = () => r(false);
+          });
+          const done = await Promise.race([committed, arrived]);
+          this.wakeOnGroup = undefined;
+          if (!done) continue;
           await settle();
           // The replies just sent make their senders' next commands arrive a moment later:
           // let them join this group rather than committing the few already here on their own.
-          if (this.queue.length < 64) await new Promise((r) => setImmediate(r));
+          if (this.queue.length < GROUP_START) await new Promise((r) => setImmediate(r));
           continue;
         }
         const size = this.isolate > 0 ? 1 : (this.o.maxBatch ?? 2000);
