@@ -26,10 +26,12 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Bus, MemoryBus, RedisBus } from '@flowex/bus';
 import { createDb, type Db, seedDatabase } from '@flowex/db';
 import { createTestDatabase } from '@flowex/db/testing';
+import { namedCpuMs, ownCpuMs } from '@flowex/server/bench';
 import type { EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
 import { startEngine } from '../src/main.ts';
 import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
@@ -246,6 +248,25 @@ async function intake(db: Db, users: { id: string; accountNo: number }[], count:
   return messages;
 }
 
+const CORES = availableParallelism();
+const cpuNow = () => ({
+  at: performance.now(),
+  bench: ownCpuMs(),
+  postgres: namedCpuMs('postgres'),
+  redis: namedCpuMs('redis-server'),
+});
+/** CPU µs per order of each side between two snapshots, and how busy the machine was. */
+function cpuPerOrder(a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>, orders: number) {
+  const per = (k: 'bench' | 'postgres' | 'redis') => Math.round(((b[k] - a[k]) * 1000) / orders);
+  const used = b.bench - a.bench + (b.postgres - a.postgres) + (b.redis - a.redis);
+  return {
+    bench: per('bench'),
+    postgres: per('postgres'),
+    redis: per('redis'),
+    busyPercent: Math.round((used / ((b.at - a.at) * CORES)) * 100),
+  };
+}
+
 /** Profiles this thread (the engine's) from now until `stop`, which writes the profile. */
 async function startProfile(file: string | undefined) {
   if (!file) return undefined;
@@ -287,7 +308,9 @@ try {
   console.error(`intake of ${N} orders written; measuring (window ${WINDOW}, ${BUS} bus)`);
 
   const profile = await startProfile(process.env.BENCH_CPU_PROFILE);
+  const cpuBefore = cpuNow();
   const { latencies, seconds } = await submitters.closed(messages, WINDOW);
+  const cpu = cpuPerOrder(cpuBefore, cpuNow(), N);
   await profile?.stop();
   const closedLoopLatency = percentiles(latencies);
   const trades = await t.db.trade.count();
@@ -308,6 +331,9 @@ try {
     commitBusyPercent: Math.round((commitTotal / seconds) * 100),
     ordersPerCommitSecond: Math.round(commands / commitTotal),
   };
+  console.error(
+    `CPU per order: ${cpu.bench} µs in this process (engine, and the submitters' thread), ${cpu.postgres} µs PostgreSQL, ${cpu.redis} µs Redis (${cpu.busyPercent}% of ${CORES} cores busy)`,
+  );
   console.error(
     `${settlement.batches} batches of ${settlement.meanBatch} commands on average; one settlement transaction took ${settlement.meanCommitMs} ms on average and transactions were in flight ${settlement.commitBusyPercent}% of the run: settlement alone sustains at most ${settlement.ordersPerCommitSecond} orders/s per market at that cost`,
   );
@@ -369,6 +395,7 @@ try {
       ordersPerSecond: Math.round(N / seconds),
       ...closedLoopLatency,
       ...settlement,
+      cpuMicrosPerOrder: { bench: cpu.bench, postgres: cpu.postgres, redis: cpu.redis },
       withIntake,
       offered: offeredSteps,
       /** Every offered rate up to this one kept p99 within 50 ms (0: not even the lowest). */

@@ -10,7 +10,7 @@
 // latency counted from each request's due time: the placeOrder p99 the platform gives below
 // saturation, and the highest rate up to which it stays within 50 ms.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { namedCpuMs, ownCpuMs, processCpuMs } from '@flowex/server/bench';
 import { createClient } from 'graphql-ws';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
@@ -51,34 +51,13 @@ const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : Number.NaN;
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
-// --- CPU per process, from /proc (ticks → ms) ----------------------------------------------
-const TICK_MS = 10;
-function cpuOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  } catch {
-    return 0;
-  }
-}
-function pidsNamed(name: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
-      } catch {
-        return false;
-      }
-    });
-}
+// --- CPU per process, from /proc ----------------------------------------------------------
 function cpuSnapshot(children: Record<string, number | undefined>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(children)) if (pid) out[name] = cpuOf(pid);
-  out.postgres = pidsNamed('postgres').reduce((s, pid) => s + cpuOf(pid), 0);
-  out.redis = pidsNamed('redis-server').reduce((s, pid) => s + cpuOf(pid), 0);
-  out['bench client'] = (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+  for (const [name, pid] of Object.entries(children)) if (pid) out[name] = processCpuMs(pid) || 0;
+  out.postgres = namedCpuMs('postgres');
+  out.redis = namedCpuMs('redis-server');
+  out['bench client'] = ownCpuMs();
   return out;
 }
 

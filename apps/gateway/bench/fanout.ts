@@ -4,7 +4,7 @@
 // 10,000; 30 events each. Every event is counted at every subscriber. Ends with one JSON line.
 // FANOUT_EVENTS, FANOUT_MAX, FANOUT_WORKERS (gateway processes) and FANOUT_DEBUG (per-event
 // latencies) adjust it.
-import { readFileSync } from 'node:fs';
+import { processCpuMs } from '@flowex/server/bench';
 import WebSocket from 'ws';
 import { round } from './load.ts';
 import { start, stopAll } from './spawn.ts';
@@ -88,16 +88,6 @@ async function grow(to: number, wsUrl = gatewayWsUrl) {
   return round((performance.now() - started) / 1000);
 }
 
-/** CPU ms a child process has used so far (Linux /proc; NaN elsewhere). */
-function childCpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 Hz
-  } catch {
-    return Number.NaN;
-  }
-}
-
 async function phase(
   name: string,
   events = EVENTS,
@@ -105,7 +95,7 @@ async function phase(
   server: number | undefined = gatewayChild.pid,
 ) {
   const cpu0 = process.cpuUsage();
-  const server0 = childCpuMs(server);
+  const server0 = processCpuMs(server);
   phasePrefix = `${name}-`;
   phaseDelivered = 0;
   publisher.stdin!.write(`publish ${name} ${events}\n`);
@@ -118,7 +108,7 @@ async function phase(
     await new Promise((r) => setTimeout(r, 50));
   }
   const cpu = process.cpuUsage(cpu0);
-  const serverCpu = childCpuMs(server) - server0;
+  const serverCpu = processCpuMs(server) - server0;
   const latencies: number[] = [];
   for (const s of subscribers) {
     for (const [id, ms] of s.received) if (id.startsWith(`${name}-`)) latencies.push(ms);

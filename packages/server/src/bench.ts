@@ -1,0 +1,48 @@
+// What benchmark scripts share: CPU time per process from Linux's /proc, so each bench can
+// say where the time went. Elsewhere the figures are NaN (or 0 for processes found by name).
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** /proc reports CPU time in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
+const TICK_MS = 10;
+
+/** CPU milliseconds (user + system) a process has used so far; NaN if it cannot be read. */
+export function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Processes whose command name is `name` (e.g. every `postgres` backend). */
+export function pidsNamed(name: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** CPU milliseconds of every process named `name` together (backends come and go: 0 if gone). */
+export function namedCpuMs(name: string): number {
+  return pidsNamed(name).reduce((sum, pid) => sum + (processCpuMs(pid) || 0), 0);
+}
+
+/** This process's CPU milliseconds, all threads. */
+export function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
