@@ -48,6 +48,7 @@ export class RedisBus implements Bus {
   >();
   private readonly stoppers = new Set<Unsubscribe>();
   private replyReady: Promise<unknown> | undefined;
+  private pendingReplies = new Map<string, Reply[]>();
   private closed = false;
 
   constructor(
@@ -234,6 +235,7 @@ export class RedisBus implements Bus {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.stoppers].map((s) => s()));
+    this.flushReplies(); // answers already given still reach their requesters
     for (const w of this.waiting.values()) w.reject(new Error('bus closed'));
     this.subscriber.disconnect();
     await this.commands.quit().catch(() => this.commands.disconnect());
@@ -251,9 +253,7 @@ export class RedisBus implements Bus {
     }
     const send = (reply: Reply) => {
       ack();
-      if (envelope.replyTo && !this.closed) {
-        this.commands.publish(envelope.replyTo, JSON.stringify(reply)).catch(() => {});
-      }
+      if (envelope.replyTo && !this.closed) this.queueReply(envelope.replyTo, reply);
     };
     result.then(
       (value) => send({ id: envelope.id, ok: true, result: value }),
@@ -266,18 +266,43 @@ export class RedisBus implements Bus {
     );
   }
 
+  /**
+   * Replies answered in the same turn (a settled batch answers hundreds at once) leave as one
+   * message per requester: an array, one publish and one parse instead of one per command.
+   */
+  private queueReply(channel: string, reply: Reply) {
+    let replies = this.pendingReplies.get(channel);
+    if (!replies) {
+      if (this.pendingReplies.size === 0) process.nextTick(() => this.flushReplies());
+      replies = [];
+      this.pendingReplies.set(channel, replies);
+    }
+    replies.push(reply);
+  }
+
+  private flushReplies() {
+    const pending = this.pendingReplies;
+    this.pendingReplies = new Map();
+    for (const [channel, replies] of pending) {
+      const message = JSON.stringify(replies.length === 1 ? replies[0] : replies);
+      this.commands.publish(channel, message).catch(() => {});
+    }
+  }
+
   private onMessage(channel: string, message: string) {
     if (channel === this.replyChannel) {
-      let reply: Reply;
+      let replies: Reply | Reply[];
       try {
-        reply = JSON.parse(message) as Reply;
+        replies = JSON.parse(message) as Reply | Reply[];
       } catch {
         return;
       }
-      const w = this.waiting.get(reply.id);
-      if (!w) return;
-      if (reply.ok) w.resolve(reply.result);
-      else w.reject(new BusRemoteError(reply.error ?? 'remote error'));
+      for (const reply of Array.isArray(replies) ? replies : [replies]) {
+        const w = this.waiting.get(reply.id);
+        if (!w) continue;
+        if (reply.ok) w.resolve(reply.result);
+        else w.reject(new BusRemoteError(reply.error ?? 'remote error'));
+      }
       return;
     }
     const set = this.handlers.get(channel);

@@ -147,6 +147,41 @@ describe('RedisBus streams', () => {
     await b.close();
   });
 
+  it('answers the commands of one turn in one message per requester, each to its own request', async () => {
+    await redisReachable();
+    const queue = `q-${randomUUID()}`;
+    const a = redisBus();
+    const b = redisBus();
+    const watcher = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const messages: string[] = [];
+    watcher.on('pmessage', (_p: string, _c: string, m: string) => messages.push(m));
+    await watcher.psubscribe(`flowex:reply:${a.instanceId}`);
+    // The handler answers all 40 at once, as the engine answers a settled batch.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    let seen = 0;
+    const stop = await b.serve<{ n: number }, number>(queue, async (p) => {
+      if (++seen === 40) open();
+      await gate;
+      if (p.n === 7) throw new Error('seven refused');
+      return p.n * 3;
+    });
+    const answers = Array.from({ length: 40 }, (_, n) =>
+      a.request<number>(queue, { n }, { timeoutMs: 3000 }).catch((e: Error) => e.message),
+    );
+    expect(await Promise.all(answers)).toEqual(
+      Array.from({ length: 40 }, (_, n) => (n === 7 ? 'seven refused' : n * 3)),
+    );
+    expect(messages).toHaveLength(1);
+    expect(JSON.parse(messages[0]!)).toHaveLength(40);
+    watcher.disconnect();
+    await stop();
+    await a.close();
+    await b.close();
+  });
+
   it('keeps a command durable in the stream while the consumer is down', async () => {
     await redisReachable();
     const queue = `q-${randomUUID()}`;
