@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BalanceEvent, BookDeltaEvent, Bus, TradeEvent } from '@flowex/bus';
 import { channels } from '@flowex/bus';
-import type { Db } from '@flowex/db';
+import type { $Enums, Db } from '@flowex/db';
 import type { Logger } from '@flowex/server';
 import { execute } from '../core/api.ts';
 import {
@@ -75,6 +75,51 @@ export interface OrderState {
 
 const TERMINAL = new Set<DbOrderStatus>(['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED']);
 const OPEN_STATUSES = ['NEW', 'PARTIALLY_FILLED', 'PENDING_TRIGGER'] as const;
+/**
+ * The resting and pending-trigger orders of a market, in engine sequence. The statuses are
+ * literals so that the partial index of open orders serves it: Prisma sends enum values as
+ * casts of text parameters, which no index predicate can be proven from.
+ */
+const OPEN_ORDERS_SQL = `
+  SELECT o.id, o."userId"::text AS "userId", u."accountNo", o."clientOrderId",
+         o.side::text AS side, o.type::text AS type, o."timeInForce"::text AS "timeInForce",
+         o."postOnly", o."selfTradePrevention"::text AS "selfTradePrevention",
+         o.status::text AS status, o.price::text AS price, o."stopPrice"::text AS "stopPrice",
+         o.quantity::text AS quantity, o."quoteQuantity"::text AS "quoteQuantity",
+         o."displayQuantity"::text AS "displayQuantity",
+         o."filledQuantity"::text AS "filledQuantity",
+         o."filledQuoteQuantity"::text AS "filledQuoteQuantity", o."rejectReason",
+         o."holdAsset", o."holdRemaining"::text AS "holdRemaining", o."engineSeq", o."createdAt"
+    FROM "Order" o JOIN "User" u ON u.id = o."userId"
+   WHERE o."marketSymbol" = $1 AND o.status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})
+   ORDER BY o."engineSeq", o.id`;
+
+/** An open order as recovery reads it: decimals as text, enums by name. */
+interface OpenOrderRow {
+  id: bigint;
+  userId: string;
+  accountNo: number;
+  clientOrderId: string | null;
+  side: $Enums.OrderSide;
+  type: $Enums.OrderType;
+  timeInForce: $Enums.TimeInForce;
+  postOnly: boolean;
+  selfTradePrevention: $Enums.SelfTradePrevention;
+  status: $Enums.OrderStatus;
+  price: string | null;
+  stopPrice: string | null;
+  quantity: string | null;
+  quoteQuantity: string | null;
+  displayQuantity: string | null;
+  filledQuantity: string;
+  filledQuoteQuantity: string;
+  rejectReason: string | null;
+  holdAsset: string;
+  holdRemaining: string;
+  engineSeq: bigint | null;
+  createdAt: Date;
+}
+
 /** While a commit is in flight, fewer queued commands than this wait to join a larger group. */
 const GROUP_START = Number(process.env.FLOWEX_GROUP_START ?? 64);
 
@@ -219,11 +264,7 @@ export class MarketRunner {
       `SELECT last_value::text AS v FROM "EngineCommand_id_seq"`,
     );
     this.watermark = BigInt(seqRow?.v ?? '0');
-    const rows = await db.order.findMany({
-      where: { marketSymbol: this.symbol, status: { in: [...OPEN_STATUSES] } },
-      include: { user: { select: { accountNo: true } } },
-      orderBy: [{ engineSeq: 'asc' }, { id: 'asc' }],
-    });
+    const rows = await db.$queryRawUnsafe<OpenOrderRow[]>(OPEN_ORDERS_SQL, this.symbol);
     const lastTrade = await db.trade.findFirst({
       where: { marketSymbol: this.symbol },
       orderBy: { engineSeq: 'desc' },
@@ -250,7 +291,7 @@ export class MarketRunner {
       const state: OrderState = {
         id: Number(r.id),
         userId: r.userId,
-        accountNo: r.user.accountNo,
+        accountNo: r.accountNo,
         side: r.side,
         type: r.type,
         price,

@@ -1,5 +1,6 @@
-// The caller's orders and fills as stored; every query is scoped to one user id.
-import type { Db, Fill, Order, OrderStatus, Prisma } from '@flowex/db';
+// Orders and fills as stored: the caller's (every such query is scoped to one user id) and
+// the market-wide reads intake needs (last prices, best ask).
+import { type Db, type Fill, type Order, type OrderStatus, Prisma } from '@flowex/db';
 
 export type OrderRow = Order;
 export type FillRow = Fill;
@@ -71,4 +72,13 @@ export async function lastPrices(db: Db, markets: string[]): Promise<Map<string,
     SELECT DISTINCT ON ("marketSymbol") "marketSymbol", price FROM "Trade"
     WHERE "marketSymbol" = ANY(${markets}) ORDER BY "marketSymbol", "engineSeq" DESC`;
   return new Map(rows.map((r) => [r.marketSymbol, r.price]));
+}
+
+/** The lowest resting ask; statuses as literals so the partial index of open orders serves it. */
+export async function bestAsk(db: Db, market: string): Promise<Prisma.Decimal | null> {
+  const [row] = await db.$queryRaw<{ price: string | null }[]>`
+    SELECT min(price)::text AS price FROM "Order"
+     WHERE "marketSymbol" = ${market} AND side = 'SELL' AND price IS NOT NULL
+       AND status IN ('NEW', 'PARTIALLY_FILLED')`;
+  return row?.price == null ? null : new Prisma.Decimal(row.price);
 }

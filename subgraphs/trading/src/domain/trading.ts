@@ -15,7 +15,13 @@ import {
 } from '@flowex/engine';
 import { DomainError, ErrorCode } from '@flowex/schema';
 import type { Identity } from '@flowex/server';
-import { findUserOrder, lastPrices, OPEN_STATUSES, type OrderRow } from '../data/orders.ts';
+import {
+  bestAsk,
+  findUserOrder,
+  lastPrices,
+  OPEN_STATUSES,
+  type OrderRow,
+} from '../data/orders.ts';
 import { findMarket, type MarketRow } from '../data/reference.ts';
 import { cachedMarket, forgetMarket } from './market-cache.ts';
 import {
@@ -102,14 +108,6 @@ async function marketOrThrow(db: Db, symbol: string): Promise<MarketRow> {
   const market = await findMarket(db, normaliseCode(symbol));
   if (!market) throw new DomainError(ErrorCode.NOT_FOUND, `No market ${symbol}.`);
   return market;
-}
-
-async function bestAsk(db: Db, market: string): Promise<Prisma.Decimal | null> {
-  const r = await db.order.aggregate({
-    where: { marketSymbol: market, side: 'SELL', status: { in: ['NEW', 'PARTIALLY_FILLED'] } },
-    _min: { price: true },
-  });
-  return r._min.price;
 }
 
 const fixed = (d: Prisma.Decimal | null) => (d === null ? undefined : d.toFixed());
