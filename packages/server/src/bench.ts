@@ -5,12 +5,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** /proc reports CPU time in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
 const TICK_MS = 10;
 
-/** CPU milliseconds (user + system) a process has used so far; NaN if it cannot be read. */
-export function processCpuMs(pid: number | undefined): number {
+/**
+ * CPU milliseconds (user + system) a process has used so far; NaN if it cannot be read.
+ * `withReapedChildren` adds what its exited children used (counted once reaped).
+ */
+export function processCpuMs(pid: number | undefined, withReapedChildren = false): number {
   if (pid === undefined) return Number.NaN;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    const own = Number(fields[11]) + Number(fields[12]);
+    const children = withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (own + children) * TICK_MS;
   } catch {
     return Number.NaN;
   }
@@ -36,9 +41,13 @@ export function pidsNamed(name: string): number[] {
     });
 }
 
-/** CPU milliseconds of every process named `name` together (backends come and go: 0 if gone). */
+/**
+ * CPU milliseconds of every process named `name` together. Backends come and go: an exited
+ * one's time moves to its parent's reaped-children time, which is counted too, so the total
+ * never goes down (PostgreSQL's postmaster reaps its backends).
+ */
 export function namedCpuMs(name: string): number {
-  return pidsNamed(name).reduce((sum, pid) => sum + (processCpuMs(pid) || 0), 0);
+  return pidsNamed(name).reduce((sum, pid) => sum + (processCpuMs(pid, true) || 0), 0);
 }
 
 /** This process's CPU milliseconds, all threads. */
