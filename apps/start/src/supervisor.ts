@@ -35,8 +35,13 @@ export class Supervisor {
   private spawn(child: Child): void {
     const color = COLORS[this.children.indexOf(child) % COLORS.length];
     const prefix = `\x1b[${color}m${child.name.padEnd(11)}|\x1b[0m `;
-    // FLOWEX_NODE_ARGS: extra Node flags for every child (e.g. `--cpu-prof` to profile).
-    const extra = process.env.FLOWEX_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+    // FLOWEX_NODE_ARGS: extra Node flags for every child (e.g. `--cpu-prof` to profile), or
+    // only for those FLOWEX_NODE_ARGS_FOR names (comma-separated, e.g. `trading,gateway`).
+    const only = process.env.FLOWEX_NODE_ARGS_FOR?.split(',').map((n) => n.trim());
+    const extra =
+      only && !only.includes(child.name)
+        ? []
+        : (process.env.FLOWEX_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []);
     const args = [...child.nodeArgs, ...extra, '--import', 'tsx', child.entry];
     const proc = spawn(process.execPath, args, {
       env: this.env,
