@@ -26,5 +26,6 @@ export {
   type SubgraphMetrics,
   serveMetrics,
 } from './metrics.ts';
+export { withoutStack } from './refusals.ts';
 export { type RunningService, type SubgraphOptions, startSubgraph } from './subgraph.ts';
 export { attachGraphQLWebSocket } from './websocket.ts';

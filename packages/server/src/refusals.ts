@@ -12,20 +12,28 @@ type Resolver = (
   info: GraphQLResolveInfo,
 ) => unknown;
 
-/** The refusal as graphql-js would have located it, built without capturing a stack. */
-export function locateRefusal(error: unknown, info: GraphQLResolveInfo): unknown {
-  if (!(error instanceof GraphQLError) || error.path !== undefined) return error;
+/** Runs `make` with stack capture off: errors it creates (and never shows) cost nothing. */
+export function withoutStack<T>(make: () => T): T {
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new GraphQLError(error.message, {
-      nodes: info.fieldNodes,
-      path: responsePathAsArray(info.path),
-      originalError: error,
-    });
+    return make();
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
+}
+
+/** The refusal as graphql-js would have located it, built without capturing a stack. */
+export function locateRefusal(error: unknown, info: GraphQLResolveInfo): unknown {
+  if (!(error instanceof GraphQLError) || error.path !== undefined) return error;
+  return withoutStack(
+    () =>
+      new GraphQLError(error.message, {
+        nodes: info.fieldNodes,
+        path: responsePathAsArray(info.path),
+        originalError: error,
+      }),
+  );
 }
 
 function locating(resolve: Resolver): Resolver {
