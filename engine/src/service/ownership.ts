@@ -3,7 +3,7 @@
 // releases the lock at once; a standby polling for it takes over. Settlement runs on this
 // connection only, and re-checks the market's checkpoint in its transaction (fencing).
 import pg from 'pg';
-import { FencedError, type Settler } from './settlement.ts';
+import { FencedError, type NamedStatement, type Settler } from './settlement.ts';
 
 /** classid of the engine's advisory locks (objid = hashtext(market symbol)). */
 export const LOCK_CLASS = 0x464c5845; // "FLXE"
@@ -58,10 +58,10 @@ export class MarketLock {
    * is held, and stop the instant the connection (hence the lock) is gone. Each settlement
    * is one statement, hence its own transaction (autocommit).
    */
-  readonly settle: Settler = async <T>(sql: string, params: unknown[]) => {
+  readonly settle: Settler = async <T>(statement: NamedStatement, values: unknown[]) => {
     const client = this.client;
     if (!client || !this.held) throw new FencedError(`${this.marketSymbol}: market not owned`);
-    return (await client.query(sql, params)).rows as T[];
+    return (await client.query({ ...statement, values })).rows as T[];
   };
 
   async release(): Promise<void> {

@@ -111,14 +111,20 @@ export class FencedError extends Error {
   override name = 'FencedError';
 }
 
+/** A statement with a name: parsed once per connection (a named prepared statement). */
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
 /**
  * Runs ONE statement as its own transaction (autocommit) and returns its rows: the market
  * lock's connection when markets are owned, else the Prisma client's pool.
  */
-export type Settler = <T>(sql: string, params: unknown[]) => Promise<T[]>;
+export type Settler = <T>(statement: NamedStatement, params: unknown[]) => Promise<T[]>;
 
 export function prismaSettler(db: Db): Settler {
-  return (sql, params) => db.$queryRawUnsafe(sql, ...params);
+  return (statement, params) => db.$queryRawUnsafe(statement.text, ...params);
 }
 
 /**
@@ -128,7 +134,10 @@ export function prismaSettler(db: Db): Settler {
  * trip and one transaction. Its arguments are `EncodedBatch.statement`, in order; PostgreSQL
  * takes their types from the function's signature.
  */
-const SETTLE_SQL = `SELECT flowex_settle_batch(${Array.from({ length: 62 }, (_, i) => `$${i + 1}`).join(', ')}) AS r`;
+const SETTLE: NamedStatement = {
+  name: 'flowex_settle_batch',
+  text: `SELECT flowex_settle_batch(${Array.from({ length: 62 }, (_, i) => `$${i + 1}`).join(', ')}) AS r`,
+};
 
 /** SQLSTATEs the function raises (see its migration). */
 const FENCED = 'FX409';
@@ -264,7 +273,7 @@ export async function applyBatch(
   const noop: BatchResult = { applied: false, tradeIds: new Map(), balances: [], candles: [] };
   let done: SettledJson | undefined;
   try {
-    [done] = (await settle<{ r: SettledJson }>(SETTLE_SQL, encoded.statement)).map((row) => row.r);
+    [done] = (await settle<{ r: SettledJson }>(SETTLE, encoded.statement)).map((row) => row.r);
   } catch (error) {
     if (hasSqlState(error, ALREADY_APPLIED)) return noop;
     if (hasSqlState(error, FENCED)) throw new FencedError(errorMessage(error));
