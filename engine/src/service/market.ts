@@ -120,9 +120,6 @@ interface OpenOrderRow {
   createdAt: Date;
 }
 
-/** While a commit is in flight, fewer queued commands than this wait to join a larger group. */
-const GROUP_START = 64;
-
 interface Waiter {
   resolve: (reply: CommandReply) => void;
   reject: (error: Error) => void;
@@ -158,7 +155,9 @@ export interface MarketRunnerOptions {
 
 class LocalReject extends Error {}
 
-type Prepared = Awaited<ReturnType<MarketRunner['fold']>> & { encoded: EncodedBatch };
+/** A batch being folded: commands run on the core as they arrive, committed together. */
+type OpenBatch = ReturnType<MarketRunner['openBatch']>;
+type Prepared = ReturnType<OpenBatch['close']>;
 
 export class MarketRunner {
   readonly symbol: string;
@@ -176,6 +175,8 @@ export class MarketRunner {
   /** Engine sequence after the last batch run on the core (ahead of committedSeq). */
   private preparedSeq = 0;
   private draining: Promise<void> | undefined;
+  /** Wakes the loop waiting for a commit when a command arrives (see `drain`). */
+  private arrived: (() => void) | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private ticker: Ticker;
@@ -421,6 +422,9 @@ export class MarketRunner {
   private enqueue(msg: EngineCommandMessage, kick = true) {
     this.known.add(msg.commandId);
     this.queue.push(msg);
+    const arrived = this.arrived;
+    this.arrived = undefined;
+    arrived?.();
     if (kick) this.kick();
   }
 
@@ -430,13 +434,18 @@ export class MarketRunner {
   }
 
   /**
-   * The loop. Pipelined: while batch k commits, batch k+1 already runs on the core and is
-   * folded (the core is ahead of the database); k+1 commits only after k did. If a commit
-   * fails, everything prepared on top of it is discarded and the book is rebuilt from the
+   * The loop. Pipelined: while batch k commits, the commands arriving meanwhile already run
+   * on the core and are folded into batch k+1 one by one as they come (the core is ahead of
+   * the database); when k has committed, k+1 is closed and committed at once, and the next
+   * arrivals fold into k+2. So matching and folding overlap the commit instead of following
+   * it, and a batch still holds everything that arrived during one commit. If a commit
+   * fails, everything folded on top of it is discarded and the book is rebuilt from the
    * database, where those commands are still unprocessed.
    */
   private async drain(): Promise<void> {
-    let inFlight: { items: EngineCommandMessage[]; done: Promise<void> } | undefined;
+    type InFlight = { items: EngineCommandMessage[]; done: Promise<void>; finished: boolean };
+    let inFlight: InFlight | undefined;
+    let open: OpenBatch | undefined;
     const settle = async () => {
       const f = inFlight;
       inFlight = undefined;
@@ -446,6 +455,7 @@ export class MarketRunner {
         if (this.isolate > 0) this.isolate--;
         return true;
       } catch (error) {
+        open = undefined; // folded on top of a batch that did not commit
         this.notePoison(f.items, error);
         await this.onBatchFailure(error);
         return false;
@@ -453,40 +463,55 @@ export class MarketRunner {
     };
     try {
       while (!this.stopped) {
-        // Few commands waiting while a commit is in flight: let them accumulate into the
-        // next group instead of paying a transaction for a handful.
-        if (this.queue.length < (inFlight ? GROUP_START : 1)) {
-          if (!inFlight) break;
-          // (Folding a group as soon as 64 commands queued mid-commit kept PostgreSQL busier
-          // but in smaller, costlier transactions: 15 – 30 % more of its CPU per order for
-          // the same throughput on two cores. Waiting for the commit makes larger groups.)
-          await settle();
-          // The replies just sent make their senders' next commands arrive a moment later:
-          // let them join this group rather than committing the few already here on their own.
-          if (this.queue.length < GROUP_START) await new Promise((r) => setImmediate(r));
+        if (inFlight?.finished && !(await settle())) continue;
+        const room = (this.isolate > 0 ? 1 : (this.o.maxBatch ?? 2000)) - (open?.items.length ?? 0);
+        if (this.queue.length > 0 && room > 0) {
+          open ??= this.openBatch(this.preparedSeq);
+          const items = this.queue.splice(0, room);
+          this.o.metrics.queueDepth.set({ market: this.symbol }, this.queue.length);
+          try {
+            await open.add(items);
+          } catch (error) {
+            const failed = open.items;
+            open = undefined;
+            if (inFlight) await inFlight.done.catch(() => {});
+            inFlight = undefined;
+            this.notePoison(failed, error);
+            await this.onBatchFailure(error);
+            continue;
+          }
+          if (inFlight) continue; // keep folding arrivals while the previous batch commits
+        }
+        if (inFlight) {
+          await Promise.race([inFlight.done.catch(() => {}), this.arrival()]);
           continue;
         }
-        const size = this.isolate > 0 ? 1 : (this.o.maxBatch ?? 2000);
-        const items = this.queue.splice(0, size);
-        this.o.metrics.queueDepth.set({ market: this.symbol }, this.queue.length);
-        let prepared: Prepared;
-        try {
-          prepared = await this.prepare(items);
-        } catch (error) {
-          if (inFlight) await inFlight.done.catch(() => {});
-          inFlight = undefined;
-          this.notePoison(items, error);
-          await this.onBatchFailure(error);
-          continue;
-        }
-        if (!(await settle())) continue; // discarded: recovery queued these again
-        inFlight = { items, done: this.commit(items, prepared) };
+        if (!open) break; // nothing queued, folded or committing
+        const prepared = open.close();
+        const f: InFlight = {
+          items: open.items,
+          done: this.commit(open.items, prepared),
+          finished: false,
+        };
+        open = undefined;
+        const finish = () => {
+          f.finished = true;
+        };
+        f.done.then(finish, finish);
+        inFlight = f;
         if (this.isolate > 0) await settle();
       }
       if (inFlight) await inFlight.done.catch(() => {});
     } finally {
       this.draining = undefined;
     }
+  }
+
+  /** Resolves when the next command is queued. */
+  private arrival(): Promise<void> {
+    return new Promise((resolve) => {
+      this.arrived = resolve;
+    });
   }
 
   /**
@@ -540,16 +565,6 @@ export class MarketRunner {
         logger.error({ err: e, market: this.symbol }, 'recovery failed, retrying');
       }
     }
-  }
-
-  /** Execute a batch on the core, settle it in one transaction, then publish and reply. */
-  /** Run a batch on the core and fold its events into what to commit. */
-  private async prepare(items: EngineCommandMessage[]): Promise<Prepared> {
-    const prevSeq = this.preparedSeq;
-    const folded = await this.fold(items, prevSeq);
-    this.preparedSeq = this.engine.seq;
-    // Encoded now, while the previous batch commits, not on the way to the database.
-    return { ...folded, encoded: encodeBatch(folded.batch) };
   }
 
   /** One transaction, then (only then) state, publication and replies. */
@@ -727,8 +742,9 @@ export class MarketRunner {
    * predecessors left, as in the core. (Running the whole batch first and folding after let
    * an amend's extra hold be "released" as excess by an earlier command's fold.)
    */
-  private async fold(items: EngineCommandMessage[], prevSeq: number) {
+  private openBatch(prevSeq: number) {
     const { market, fees, feeAccountId } = this.o;
+    const items: EngineCommandMessage[] = [];
     const u = market.units;
     const sym = market.symbol;
     const trades: TradeRow[] = [];
@@ -778,243 +794,260 @@ export class MarketRunner {
       o.holdRemaining -= amount;
     };
 
-    for (const [k, item] of items.entries()) {
-      // Let I/O in between (the previous batch's settlement round trips) rather than hold
-      // the thread for a whole large batch.
-      if (k > 0 && k % 256 === 0) await new Promise((r) => setImmediate(r));
-      const x = this.run(item);
-      // Fee tiers of both sides as of this trade (cached a minute; loaded when missing).
-      const traders: string[] = [];
-      for (const ev of x.events) {
-        if (ev.type !== 'TRADE') continue;
-        traders.push(this.orders.get(ev.makerOrderId)!.userId);
-        traders.push(this.orders.get(ev.takerOrderId)!.userId);
-      }
-      if (traders.length > 0 && !fees.fresh(traders)) await fees.ensure(traders);
-      const fills: FillView[] = [];
-      const own = x.order;
-      const local = new Set<OrderState>();
-      if (x.localReject && own) {
-        own.status = 'REJECTED';
-        own.rejectReason = x.localReject;
-        local.add(own);
-      }
-      let rejectReason: string | undefined = x.localReject;
-      if (x.target) local.add(x.target);
-      if (x.orphanHold) {
-        const h = x.orphanHold;
-        releaseTo(h.userId, h.asset, h.amount);
-      }
-      const amending = x.msg.body.kind === 'AMEND' ? x.target : undefined;
-      for (const ev of x.events) {
-        switch (ev.type) {
-          case 'ACCEPTED': {
-            const o = this.orders.get(ev.orderId)!;
-            o.engineSeq = ev.seq;
-            o.status = isStopType(o.type) ? 'PENDING_TRIGGER' : 'NEW';
-            o.visible = ev.displayQuantity > 0 ? ev.displayQuantity : ev.quantity;
-            local.add(o);
-            break;
-          }
-          case 'REJECTED': {
-            rejectReason = ev.reason;
-            if (ev.command === 'PLACE' && own) {
-              own.status = 'REJECTED';
-              own.rejectReason = ev.reason;
-              local.add(own);
-            }
-            break;
-          }
-          case 'TRADE': {
-            const maker = this.orders.get(ev.makerOrderId)!;
-            const taker = this.orders.get(ev.takerOrderId)!;
-            const buyer = ev.takerSide === 'BUY' ? taker : maker;
-            const seller = ev.takerSide === 'BUY' ? maker : taker;
-            const price = u.price(ev.price);
-            const qty = u.quantity(ev.quantity);
-            const quote = u.quote(ev.price, ev.quantity);
-            const bRates = fees.rates(buyer.userId, market.makerFeeRate, market.takerFeeRate);
-            const sRates = fees.rates(seller.userId, market.makerFeeRate, market.takerFeeRate);
-            const buyerRate = buyer === taker ? bRates.taker : bRates.maker;
-            const sellerRate = seller === taker ? sRates.taker : sRates.maker;
-            const feeBase = feeFor(qty, buyerRate, market.baseDecimals);
-            const feeQuote = feeFor(quote, sellerRate, market.quoteDecimals);
-            const B = market.baseAsset;
-            const Q = market.quoteAsset;
-            journal.post(buyer.userId, Q, 'LOCKED', 'TRADE', -quote);
-            journal.post(seller.userId, Q, 'AVAILABLE', 'TRADE', quote);
-            journal.post(seller.userId, B, 'LOCKED', 'TRADE', -qty);
-            journal.post(buyer.userId, B, 'AVAILABLE', 'TRADE', qty);
-            journal.post(buyer.userId, B, 'AVAILABLE', 'FEE', -feeBase);
-            journal.post(seller.userId, Q, 'AVAILABLE', 'FEE', -feeQuote);
-            journal.post(feeAccountId, B, 'AVAILABLE', 'FEE', feeBase);
-            journal.post(feeAccountId, Q, 'AVAILABLE', 'FEE', feeQuote);
-            move(feeAccountId, B, feeBase, 0n);
-            move(feeAccountId, Q, feeQuote, 0n);
-            move(buyer.userId, Q, 0n, -quote);
-            move(buyer.userId, B, qty - feeBase, 0n);
-            move(seller.userId, B, 0n, -qty);
-            move(seller.userId, Q, quote - feeQuote, 0n);
-            credit(buyer.userId, Q, -quote, 0n);
-            credit(buyer.userId, B, qty, feeBase);
-            credit(seller.userId, B, -qty, 0n);
-            credit(seller.userId, Q, quote, feeQuote);
-            buyer.holdRemaining -= quote;
-            seller.holdRemaining -= qty;
-            for (const o of [maker, taker]) {
-              o.filledQuantity += qty;
-              o.filledQuote += quote;
-              local.add(o);
-            }
-            const fillOf = (o: OrderState): TradeRow['fills'][number] => ({
-              orderId: BigInt(o.id),
-              userId: o.userId,
-              side: o.side,
-              fee: o === buyer ? feeBase : feeQuote,
-              feeAsset: o === buyer ? B : Q,
-              feeRate: o === buyer ? buyerRate : sellerRate,
-              liquidity: o === maker ? 'MAKER' : 'TAKER',
-            });
-            trades.push({
-              seq: ev.seq,
-              price,
-              quantity: qty,
-              quote,
-              takerSide: ev.takerSide,
-              makerOrderId: BigInt(maker.id),
-              takerOrderId: BigInt(taker.id),
-              executedAt: now,
-              fills: [fillOf(maker), fillOf(taker)],
-            });
-            ticks.push({ seq: ev.seq, price, quantity: qty, quote, at: now.getTime() });
-            if (own && (own === maker || own === taker)) {
-              const f = fillOf(own);
-              fills.push({
-                tradeSeq: String(ev.seq),
-                price: fromAtoms(price),
-                quantity: fromAtoms(qty),
-                quoteQuantity: fromAtoms(quote),
-                fee: fromAtoms(f.fee),
-                feeAsset: f.feeAsset,
-                liquidity: f.liquidity,
-              });
-            }
-            break;
-          }
-          case 'ORDER_UPDATED': {
-            const o = this.orders.get(ev.orderId);
-            if (!o) break;
-            // An iceberg's new slice goes to the back of its level: its priority is this event.
-            if (o.display !== null && ev.visible > o.visible && o.status !== 'PENDING_TRIGGER') {
+    /** Runs commands on the core and folds their events into this batch. */
+    const add = async (more: EngineCommandMessage[]) => {
+      for (const [k, item] of more.entries()) {
+        // Let I/O in between (the previous batch's settlement round trips) rather than hold
+        // the thread for a whole large batch.
+        if (k > 0 && k % 256 === 0) await new Promise((r) => setImmediate(r));
+        items.push(item);
+        const x = this.run(item);
+        // Fee tiers of both sides as of this trade (cached a minute; loaded when missing).
+        const traders: string[] = [];
+        for (const ev of x.events) {
+          if (ev.type !== 'TRADE') continue;
+          traders.push(this.orders.get(ev.makerOrderId)!.userId);
+          traders.push(this.orders.get(ev.takerOrderId)!.userId);
+        }
+        if (traders.length > 0 && !fees.fresh(traders)) await fees.ensure(traders);
+        const fills: FillView[] = [];
+        const own = x.order;
+        const local = new Set<OrderState>();
+        if (x.localReject && own) {
+          own.status = 'REJECTED';
+          own.rejectReason = x.localReject;
+          local.add(own);
+        }
+        let rejectReason: string | undefined = x.localReject;
+        if (x.target) local.add(x.target);
+        if (x.orphanHold) {
+          const h = x.orphanHold;
+          releaseTo(h.userId, h.asset, h.amount);
+        }
+        const amending = x.msg.body.kind === 'AMEND' ? x.target : undefined;
+        for (const ev of x.events) {
+          switch (ev.type) {
+            case 'ACCEPTED': {
+              const o = this.orders.get(ev.orderId)!;
               o.engineSeq = ev.seq;
+              o.status = isStopType(o.type) ? 'PENDING_TRIGGER' : 'NEW';
+              o.visible = ev.displayQuantity > 0 ? ev.displayQuantity : ev.quantity;
+              local.add(o);
+              break;
             }
-            if (o === amending && ev.status !== 'PENDING_TRIGGER') {
-              // Amended: it keeps its place only if the price stayed and the size did not grow.
-              const newPrice = o.price === null || ev.price <= 0 ? o.price : u.price(ev.price);
-              const grew = o.quantity !== null && u.quantity(ev.quantity) > o.quantity;
-              if (newPrice !== o.price || grew) o.engineSeq = ev.seq;
+            case 'REJECTED': {
+              rejectReason = ev.reason;
+              if (ev.command === 'PLACE' && own) {
+                own.status = 'REJECTED';
+                own.rejectReason = ev.reason;
+                local.add(own);
+              }
+              break;
             }
-            if (o.price !== null && ev.price > 0) o.price = u.price(ev.price);
-            if (o.quantity !== null && ev.quantity > 0) o.quantity = u.quantity(ev.quantity);
-            o.visible = ev.visible;
-            o.status = ev.status;
-            local.add(o);
-            break;
+            case 'TRADE': {
+              const maker = this.orders.get(ev.makerOrderId)!;
+              const taker = this.orders.get(ev.takerOrderId)!;
+              const buyer = ev.takerSide === 'BUY' ? taker : maker;
+              const seller = ev.takerSide === 'BUY' ? maker : taker;
+              const price = u.price(ev.price);
+              const qty = u.quantity(ev.quantity);
+              const quote = u.quote(ev.price, ev.quantity);
+              const bRates = fees.rates(buyer.userId, market.makerFeeRate, market.takerFeeRate);
+              const sRates = fees.rates(seller.userId, market.makerFeeRate, market.takerFeeRate);
+              const buyerRate = buyer === taker ? bRates.taker : bRates.maker;
+              const sellerRate = seller === taker ? sRates.taker : sRates.maker;
+              const feeBase = feeFor(qty, buyerRate, market.baseDecimals);
+              const feeQuote = feeFor(quote, sellerRate, market.quoteDecimals);
+              const B = market.baseAsset;
+              const Q = market.quoteAsset;
+              journal.post(buyer.userId, Q, 'LOCKED', 'TRADE', -quote);
+              journal.post(seller.userId, Q, 'AVAILABLE', 'TRADE', quote);
+              journal.post(seller.userId, B, 'LOCKED', 'TRADE', -qty);
+              journal.post(buyer.userId, B, 'AVAILABLE', 'TRADE', qty);
+              journal.post(buyer.userId, B, 'AVAILABLE', 'FEE', -feeBase);
+              journal.post(seller.userId, Q, 'AVAILABLE', 'FEE', -feeQuote);
+              journal.post(feeAccountId, B, 'AVAILABLE', 'FEE', feeBase);
+              journal.post(feeAccountId, Q, 'AVAILABLE', 'FEE', feeQuote);
+              move(feeAccountId, B, feeBase, 0n);
+              move(feeAccountId, Q, feeQuote, 0n);
+              move(buyer.userId, Q, 0n, -quote);
+              move(buyer.userId, B, qty - feeBase, 0n);
+              move(seller.userId, B, 0n, -qty);
+              move(seller.userId, Q, quote - feeQuote, 0n);
+              credit(buyer.userId, Q, -quote, 0n);
+              credit(buyer.userId, B, qty, feeBase);
+              credit(seller.userId, B, -qty, 0n);
+              credit(seller.userId, Q, quote, feeQuote);
+              buyer.holdRemaining -= quote;
+              seller.holdRemaining -= qty;
+              for (const o of [maker, taker]) {
+                o.filledQuantity += qty;
+                o.filledQuote += quote;
+                local.add(o);
+              }
+              const fillOf = (o: OrderState): TradeRow['fills'][number] => ({
+                orderId: BigInt(o.id),
+                userId: o.userId,
+                side: o.side,
+                fee: o === buyer ? feeBase : feeQuote,
+                feeAsset: o === buyer ? B : Q,
+                feeRate: o === buyer ? buyerRate : sellerRate,
+                liquidity: o === maker ? 'MAKER' : 'TAKER',
+              });
+              trades.push({
+                seq: ev.seq,
+                price,
+                quantity: qty,
+                quote,
+                takerSide: ev.takerSide,
+                makerOrderId: BigInt(maker.id),
+                takerOrderId: BigInt(taker.id),
+                executedAt: now,
+                fills: [fillOf(maker), fillOf(taker)],
+              });
+              ticks.push({ seq: ev.seq, price, quantity: qty, quote, at: now.getTime() });
+              if (own && (own === maker || own === taker)) {
+                const f = fillOf(own);
+                fills.push({
+                  tradeSeq: String(ev.seq),
+                  price: fromAtoms(price),
+                  quantity: fromAtoms(qty),
+                  quoteQuantity: fromAtoms(quote),
+                  fee: fromAtoms(f.fee),
+                  feeAsset: f.feeAsset,
+                  liquidity: f.liquidity,
+                });
+              }
+              break;
+            }
+            case 'ORDER_UPDATED': {
+              const o = this.orders.get(ev.orderId);
+              if (!o) break;
+              // An iceberg's new slice goes to the back of its level: its priority is this event.
+              if (o.display !== null && ev.visible > o.visible && o.status !== 'PENDING_TRIGGER') {
+                o.engineSeq = ev.seq;
+              }
+              if (o === amending && ev.status !== 'PENDING_TRIGGER') {
+                // Amended: it keeps its place only if the price stayed and the size did not grow.
+                const newPrice = o.price === null || ev.price <= 0 ? o.price : u.price(ev.price);
+                const grew = o.quantity !== null && u.quantity(ev.quantity) > o.quantity;
+                if (newPrice !== o.price || grew) o.engineSeq = ev.seq;
+              }
+              if (o.price !== null && ev.price > 0) o.price = u.price(ev.price);
+              if (o.quantity !== null && ev.quantity > 0) o.quantity = u.quantity(ev.quantity);
+              o.visible = ev.visible;
+              o.status = ev.status;
+              local.add(o);
+              break;
+            }
+            case 'EXPIRED': {
+              const o = this.orders.get(ev.orderId);
+              if (!o) break;
+              o.status = 'EXPIRED';
+              o.rejectReason = ev.reason;
+              local.add(o);
+              break;
+            }
+            case 'STOP_TRIGGERED': {
+              const o = this.orders.get(ev.orderId);
+              if (!o) break;
+              o.engineSeq = ev.seq;
+              o.status = 'NEW';
+              local.add(o);
+              break;
+            }
+            case 'BOOK_LEVEL':
+              book.set(`${ev.side}:${ev.price}`, {
+                side: ev.side,
+                price: ev.price,
+                quantity: ev.quantity,
+                count: ev.orderCount,
+              });
+              break;
           }
-          case 'EXPIRED': {
-            const o = this.orders.get(ev.orderId);
-            if (!o) break;
-            o.status = 'EXPIRED';
-            o.rejectReason = ev.reason;
-            local.add(o);
-            break;
-          }
-          case 'STOP_TRIGGERED': {
-            const o = this.orders.get(ev.orderId);
-            if (!o) break;
-            o.engineSeq = ev.seq;
-            o.status = 'NEW';
-            local.add(o);
-            break;
-          }
-          case 'BOOK_LEVEL':
-            book.set(`${ev.side}:${ev.price}`, {
-              side: ev.side,
-              price: ev.price,
-              quantity: ev.quantity,
-              count: ev.orderCount,
-            });
-            break;
         }
-      }
-      for (const o of local) {
-        if (TERMINAL.has(o.status)) release(o, o.holdRemaining);
-        else if (o.quantity !== null && (o.side === 'SELL' || o.price !== null)) {
-          // Keep exactly what the rest needs on hold (price improvement, amend, rejected
-          // amend): price × remaining quote for a BUY, the remaining base for a SELL.
-          const remaining = o.quantity - o.filledQuantity;
-          const required = o.side === 'SELL' ? remaining : (o.price! * remaining) / ONE;
-          if (o.holdRemaining > required) release(o, o.holdRemaining - required);
+        for (const o of local) {
+          if (TERMINAL.has(o.status)) release(o, o.holdRemaining);
+          else if (o.quantity !== null && (o.side === 'SELL' || o.price !== null)) {
+            // Keep exactly what the rest needs on hold (price improvement, amend, rejected
+            // amend): price × remaining quote for a BUY, the remaining base for a SELL.
+            const remaining = o.quantity - o.filledQuantity;
+            const required = o.side === 'SELL' ? remaining : (o.price! * remaining) / ONE;
+            if (o.holdRemaining > required) release(o, o.holdRemaining - required);
+          }
+          touched.add(o);
         }
-        touched.add(o);
+        const body = x.msg.body;
+        const subject =
+          own ??
+          x.target ??
+          (body.kind === 'CANCEL' ? this.orders.get(Number(body.orderId)) : undefined);
+        let outcome: CommandReply['outcome'];
+        if (body.kind === 'PLACE') outcome = own?.status === 'REJECTED' ? 'rejected' : 'placed';
+        else if (body.kind === 'CANCEL_ALL') outcome = rejectReason ? 'rejected' : 'cancelled';
+        else if (body.kind === 'AMEND') outcome = rejectReason ? 'rejected' : 'amended';
+        else outcome = subject?.status === 'CANCELED' && !rejectReason ? 'cancelled' : 'rejected';
+        const reply: CommandReply = {
+          commandId: x.msg.commandId,
+          outcome,
+          fills,
+          seq: String(x.seqAfter),
+        };
+        if (outcome === 'rejected' && rejectReason) reply.reason = rejectReason;
+        if (subject) reply.order = view(subject, sym, touched.has(subject) ? now : undefined);
+        if (body.kind === 'CANCEL_ALL') {
+          reply.cancelledOrderIds = [...local]
+            .filter((o) => o.status === 'CANCELED')
+            .map((o) => String(o.id));
+        }
+        replies.push(reply);
       }
-      const body = x.msg.body;
-      const subject =
-        own ??
-        x.target ??
-        (body.kind === 'CANCEL' ? this.orders.get(Number(body.orderId)) : undefined);
-      let outcome: CommandReply['outcome'];
-      if (body.kind === 'PLACE') outcome = own?.status === 'REJECTED' ? 'rejected' : 'placed';
-      else if (body.kind === 'CANCEL_ALL') outcome = rejectReason ? 'rejected' : 'cancelled';
-      else if (body.kind === 'AMEND') outcome = rejectReason ? 'rejected' : 'amended';
-      else outcome = subject?.status === 'CANCELED' && !rejectReason ? 'cancelled' : 'rejected';
-      const reply: CommandReply = {
-        commandId: x.msg.commandId,
-        outcome,
-        fills,
-        seq: String(x.seqAfter),
-      };
-      if (outcome === 'rejected' && rejectReason) reply.reason = rejectReason;
-      if (subject) reply.order = view(subject, sym, touched.has(subject) ? now : undefined);
-      if (body.kind === 'CANCEL_ALL') {
-        reply.cancelledOrderIds = [...local]
-          .filter((o) => o.status === 'CANCELED')
-          .map((o) => String(o.id));
-      }
-      replies.push(reply);
-    }
-
-    batchRef = `batch:${sym}:${prevSeq + 1}-${this.engine.seq}`;
-    for (const t of txs.values()) t.reference = batchRef;
-    const lastSeq = this.engine.seq;
-    const orders: OrderRow[] = [...touched].map((o) => ({
-      id: BigInt(o.id),
-      status: o.status,
-      price: o.price,
-      quantity: o.quantity,
-      filledQuantity: o.filledQuantity,
-      filledQuoteQuantity: o.filledQuote,
-      holdRemaining: o.holdRemaining,
-      engineSeq: o.engineSeq,
-      rejectReason: o.rejectReason,
-    }));
-    const batch: Batch = {
-      marketSymbol: sym,
-      prevSeq,
-      lastSeq,
-      commandIds: items.map((m) => BigInt(m.commandId)),
-      orders,
-      trades,
-      ledger: journal.entries(batchRef),
-      balances: [...balances.values()].filter((b) => b.available !== 0n || b.locked !== 0n),
-      transactions: [...txs.values()].filter((t) => t.amount !== 0n || t.fee !== 0n),
-      candles: candleDeltas(ticks),
-      at: now,
     };
-    // Views as of this batch: by the time it commits, the next batch may already have run on
-    // these very orders, and what is published must be what this batch committed.
-    const views = [...touched].map((o) => view(o, sym, now));
-    return { batch, replies, views, ticks, book: [...book.values()] };
+
+    /** The batch as folded so far, ready to commit; the core moves on to the next one. */
+    const close = () => {
+      batchRef = `batch:${sym}:${prevSeq + 1}-${this.engine.seq}`;
+      for (const t of txs.values()) t.reference = batchRef;
+      const lastSeq = this.engine.seq;
+      const orders: OrderRow[] = [...touched].map((o) => ({
+        id: BigInt(o.id),
+        status: o.status,
+        price: o.price,
+        quantity: o.quantity,
+        filledQuantity: o.filledQuantity,
+        filledQuoteQuantity: o.filledQuote,
+        holdRemaining: o.holdRemaining,
+        engineSeq: o.engineSeq,
+        rejectReason: o.rejectReason,
+      }));
+      const batch: Batch = {
+        marketSymbol: sym,
+        prevSeq,
+        lastSeq,
+        commandIds: items.map((m) => BigInt(m.commandId)),
+        orders,
+        trades,
+        ledger: journal.entries(batchRef),
+        balances: [...balances.values()].filter((b) => b.available !== 0n || b.locked !== 0n),
+        transactions: [...txs.values()].filter((t) => t.amount !== 0n || t.fee !== 0n),
+        candles: candleDeltas(ticks),
+        at: now,
+      };
+      // Views as of this batch: by the time it commits, the next batch may already have run on
+      // these very orders, and what is published must be what this batch committed.
+      const views = [...touched].map((o) => view(o, sym, now));
+      this.preparedSeq = lastSeq;
+      // Encoded here, on the way to the database: the core already runs the next batch meanwhile.
+      return {
+        batch,
+        replies,
+        views,
+        ticks,
+        book: [...book.values()],
+        encoded: encodeBatch(batch),
+      };
+    };
+    return { items, add, close };
   }
 
   private async publish(
