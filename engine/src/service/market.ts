@@ -42,7 +42,6 @@ import {
   type BalanceDelta,
   type Batch,
   type BatchResult,
-  type EncodedBatch,
   encodeBatch,
   FencedError,
   type OrderRow,
