@@ -178,89 +178,198 @@ export interface EncodedBatch {
   statement: unknown[];
 }
 
+/**
+ * An array literal of elements that never need quotes and are never null: ids, decimals
+ * from `fromAtoms`, uuids, enum names, ISO timestamps. (pgArray checks every element.)
+ */
+const plainArray = (values: readonly string[]) => `{${values.join(',')}}`;
+
+/**
+ * Column by column, one pass per kind of row. Values repeated across rows are converted
+ * once: a trade's price, quantity and quote serve its two fills, and every row of a batch
+ * carries the same timestamp.
+ */
 export function encodeBatch(batch: Batch): EncodedBatch {
   let maxCommand = 0n; // (bigints: no Math.max)
   for (const id of batch.commandIds) if (id > maxCommand) maxCommand = id;
-  const o = batch.orders;
-  const t = batch.trades;
-  const fills = t.flatMap((trade) => trade.fills.map((f) => ({ trade, f })));
-  const l = batch.ledger;
-  const x = batch.transactions;
-  const c = batch.candles;
-  const opt = (v: bigint | null) => (v === null ? null : fromAtoms(v));
-  const statement = [
-    batch.lastSeq,
-    pgArray(batch.commandIds.map(String)),
-    batch.marketSymbol,
-    pgArray(o.map((r) => String(r.id))),
-    pgArray(o.map((r) => r.status)),
-    pgArray(o.map((r) => fromAtoms(r.filledQuantity))),
-    pgArray(o.map((r) => fromAtoms(r.filledQuoteQuantity))),
-    pgArray(o.map((r) => fromAtoms(r.holdRemaining))),
-    pgArray(o.map((r) => (r.engineSeq === null ? null : String(r.engineSeq)))),
-    pgArray(o.map((r) => r.rejectReason)),
-    pgArray(o.map((r) => opt(r.price))),
-    pgArray(o.map((r) => opt(r.quantity))),
-    batch.at.toISOString(),
-    pgArray(t.map((r) => String(r.seq))),
-    pgArray(t.map((r) => fromAtoms(r.price))),
-    pgArray(t.map((r) => fromAtoms(r.quantity))),
-    pgArray(t.map((r) => fromAtoms(r.quote))),
-    pgArray(t.map((r) => r.takerSide)),
-    pgArray(t.map((r) => String(r.makerOrderId))),
-    pgArray(t.map((r) => String(r.takerOrderId))),
-    pgArray(t.map((r) => r.executedAt.toISOString())),
-    pgArray(fills.map(({ trade }) => String(trade.seq))),
-    pgArray(fills.map(({ f }) => String(f.orderId))),
-    pgArray(fills.map(({ f }) => f.userId)),
-    pgArray(fills.map(({ f }) => f.side)),
-    pgArray(fills.map(({ trade }) => fromAtoms(trade.price))),
-    pgArray(fills.map(({ trade }) => fromAtoms(trade.quantity))),
-    pgArray(fills.map(({ trade }) => fromAtoms(trade.quote))),
-    pgArray(fills.map(({ f }) => fromAtoms(f.fee))),
-    pgArray(fills.map(({ f }) => f.feeAsset)),
-    pgArray(fills.map(({ f }) => fromAtoms(f.feeRate))),
-    pgArray(fills.map(({ f }) => f.liquidity)),
-    pgArray(fills.map(({ trade }) => trade.executedAt.toISOString())),
-    pgArray(l.map((r) => r.journalId)),
-    pgArray(l.map((r) => r.userId)),
-    pgArray(l.map((r) => r.assetCode)),
-    pgArray(l.map((r) => r.bucket)),
-    pgArray(l.map((r) => r.type)),
-    pgArray(l.map((r) => fromAtoms(r.amount))),
-    pgArray(l.map((r) => r.reference)),
-    pgArray(x.map((r) => r.userId)),
-    pgArray(x.map((r) => r.assetCode)),
-    pgArray(x.map((r) => r.type)),
-    pgArray(x.map((r) => fromAtoms(r.amount))),
-    pgArray(x.map((r) => fromAtoms(r.fee))),
-    pgArray(x.map((r) => r.reference)),
-    pgArray(c.map((r) => r.interval)),
-    pgArray(c.map((r) => new Date(r.openTime).toISOString())),
-    pgArray(c.map((r) => fromAtoms(r.open))),
-    pgArray(c.map((r) => fromAtoms(r.high))),
-    pgArray(c.map((r) => fromAtoms(r.low))),
-    pgArray(c.map((r) => fromAtoms(r.close))),
-    pgArray(c.map((r) => fromAtoms(r.volume))),
-    pgArray(c.map((r) => fromAtoms(r.quoteVolume))),
-    pgArray(c.map((r) => String(r.tradeCount))),
-    pgArray(c.map((r) => String(r.lastSeq))),
-    String(maxCommand),
-    batch.prevSeq,
-  ];
+  const columns = (n: number) => Array.from({ length: n }, () => [] as string[]);
+  const nullable = (n: number) => Array.from({ length: n }, () => [] as (string | null)[]);
+  let lastTime = Number.NaN;
+  let lastIso = '';
+  const iso = (d: Date) => {
+    const time = d.getTime();
+    if (time !== lastTime) {
+      lastTime = time;
+      lastIso = d.toISOString();
+    }
+    return lastIso;
+  };
+
+  const [oId, oStatus, oFilled, oFilledQuote, oHold] = columns(5);
+  const [oSeq, oReason, oPrice, oQty] = nullable(4);
+  for (const r of batch.orders) {
+    oId!.push(String(r.id));
+    oStatus!.push(r.status);
+    oFilled!.push(fromAtoms(r.filledQuantity));
+    oFilledQuote!.push(fromAtoms(r.filledQuoteQuantity));
+    oHold!.push(fromAtoms(r.holdRemaining));
+    oSeq!.push(r.engineSeq === null ? null : String(r.engineSeq));
+    oReason!.push(r.rejectReason);
+    oPrice!.push(r.price === null ? null : fromAtoms(r.price));
+    oQty!.push(r.quantity === null ? null : fromAtoms(r.quantity));
+  }
+
+  const [tSeq, tPrice, tQty, tQuote, tSide, tMaker, tTaker, tAt] = columns(8);
+  const [fSeq, fOrder, fUser, fSide, fPrice, fQty, fQuote, fFee, fRate, fLiq, fAt] = columns(11);
+  const fAsset: string[] = [];
+  for (const r of batch.trades) {
+    const seq = String(r.seq);
+    const price = fromAtoms(r.price);
+    const qty = fromAtoms(r.quantity);
+    const quote = fromAtoms(r.quote);
+    const at = iso(r.executedAt);
+    tSeq!.push(seq);
+    tPrice!.push(price);
+    tQty!.push(qty);
+    tQuote!.push(quote);
+    tSide!.push(r.takerSide);
+    tMaker!.push(String(r.makerOrderId));
+    tTaker!.push(String(r.takerOrderId));
+    tAt!.push(at);
+    for (const f of r.fills) {
+      fSeq!.push(seq);
+      fOrder!.push(String(f.orderId));
+      fUser!.push(f.userId);
+      fSide!.push(f.side);
+      fPrice!.push(price);
+      fQty!.push(qty);
+      fQuote!.push(quote);
+      fFee!.push(fromAtoms(f.fee));
+      fAsset.push(f.feeAsset);
+      fRate!.push(fromAtoms(f.feeRate));
+      fLiq!.push(f.liquidity);
+      fAt!.push(at);
+    }
+  }
+
+  const [lJournal, lBucket, lType, lAmount] = columns(4);
+  const [lUser, lAsset, lReference] = nullable(3);
+  for (const r of batch.ledger) {
+    lJournal!.push(r.journalId);
+    lUser!.push(r.userId);
+    lAsset!.push(r.assetCode);
+    lBucket!.push(r.bucket);
+    lType!.push(r.type);
+    lAmount!.push(fromAtoms(r.amount));
+    lReference!.push(r.reference);
+  }
+
+  const [xUser, xType, xAmount, xFee] = columns(4);
+  const [xAsset, xReference] = nullable(2);
+  for (const r of batch.transactions) {
+    xUser!.push(r.userId);
+    xAsset!.push(r.assetCode);
+    xType!.push(r.type);
+    xAmount!.push(fromAtoms(r.amount));
+    xFee!.push(fromAtoms(r.fee));
+    xReference!.push(r.reference);
+  }
+
+  const [cInterval, cOpenTime, cOpen, cHigh, cLow, cClose, cVolume, cQuoteVolume, cTrades, cSeq] =
+    columns(10);
+  for (const r of batch.candles) {
+    cInterval!.push(r.interval);
+    cOpenTime!.push(new Date(r.openTime).toISOString());
+    cOpen!.push(fromAtoms(r.open));
+    cHigh!.push(fromAtoms(r.high));
+    cLow!.push(fromAtoms(r.low));
+    cClose!.push(fromAtoms(r.close));
+    cVolume!.push(fromAtoms(r.volume));
+    cQuoteVolume!.push(fromAtoms(r.quoteVolume));
+    cTrades!.push(String(r.tradeCount));
+    cSeq!.push(String(r.lastSeq));
+  }
+
   // Balance rows are locked in a fixed order: no deadlock between markets settling the same
   // users. (Code-point order, as PostgreSQL orders uuids and intake orders asset codes:
   // COLLATE "C".)
   const before = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const b = [...batch.balances].sort((p, q) =>
+  const balances = [...batch.balances].sort((p, q) =>
     p.userId === q.userId ? before(p.assetCode, q.assetCode) : before(p.userId, q.userId),
   );
-  statement.push(
-    pgArray(b.map((r) => r.userId)),
-    pgArray(b.map((r) => r.assetCode)),
-    pgArray(b.map((r) => fromAtoms(r.available))),
-    pgArray(b.map((r) => fromAtoms(r.locked))),
-  );
+  const [bUser, bAvailable, bLocked] = columns(3);
+  const bAsset: string[] = [];
+  for (const r of balances) {
+    bUser!.push(r.userId);
+    bAsset.push(r.assetCode);
+    bAvailable!.push(fromAtoms(r.available));
+    bLocked!.push(fromAtoms(r.locked));
+  }
+
+  const statement = [
+    batch.lastSeq,
+    plainArray(batch.commandIds.map(String)),
+    batch.marketSymbol,
+    plainArray(oId!),
+    plainArray(oStatus!),
+    plainArray(oFilled!),
+    plainArray(oFilledQuote!),
+    plainArray(oHold!),
+    pgArray(oSeq!),
+    pgArray(oReason!),
+    pgArray(oPrice!),
+    pgArray(oQty!),
+    iso(batch.at),
+    plainArray(tSeq!),
+    plainArray(tPrice!),
+    plainArray(tQty!),
+    plainArray(tQuote!),
+    plainArray(tSide!),
+    plainArray(tMaker!),
+    plainArray(tTaker!),
+    plainArray(tAt!),
+    plainArray(fSeq!),
+    plainArray(fOrder!),
+    plainArray(fUser!),
+    plainArray(fSide!),
+    plainArray(fPrice!),
+    plainArray(fQty!),
+    plainArray(fQuote!),
+    plainArray(fFee!),
+    pgArray(fAsset),
+    plainArray(fRate!),
+    plainArray(fLiq!),
+    plainArray(fAt!),
+    plainArray(lJournal!),
+    pgArray(lUser!),
+    pgArray(lAsset!),
+    plainArray(lBucket!),
+    plainArray(lType!),
+    plainArray(lAmount!),
+    pgArray(lReference!),
+    plainArray(xUser!),
+    pgArray(xAsset!),
+    plainArray(xType!),
+    plainArray(xAmount!),
+    plainArray(xFee!),
+    pgArray(xReference!),
+    plainArray(cInterval!),
+    plainArray(cOpenTime!),
+    plainArray(cOpen!),
+    plainArray(cHigh!),
+    plainArray(cLow!),
+    plainArray(cClose!),
+    plainArray(cVolume!),
+    plainArray(cQuoteVolume!),
+    plainArray(cTrades!),
+    plainArray(cSeq!),
+    String(maxCommand),
+    batch.prevSeq,
+    plainArray(bUser!),
+    pgArray(bAsset),
+    plainArray(bAvailable!),
+    plainArray(bLocked!),
+  ];
   return { statement };
 }
 
