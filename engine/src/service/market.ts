@@ -442,19 +442,22 @@ export class MarketRunner {
    * database, where those commands are still unprocessed.
    */
   private async drain(): Promise<void> {
-    type InFlight = { items: EngineCommandMessage[]; done: Promise<void>; finished: boolean };
+    type InFlight = { items: EngineCommandMessage[]; applied: Promise<void>; finished: boolean };
     let inFlight: InFlight | undefined;
     let open: OpenBatch | undefined;
+    /** The last commit's publication and replies (each waits for its predecessor's). */
+    let announced: Promise<void> = Promise.resolve();
     const settle = async () => {
       const f = inFlight;
       inFlight = undefined;
       if (!f) return true;
       try {
-        await f.done;
+        await f.applied;
         if (this.isolate > 0) this.isolate--;
         return true;
       } catch (error) {
         open = undefined; // folded on top of a batch that did not commit
+        await announced; // what did commit is published before the book is rebuilt
         this.notePoison(f.items, error);
         await this.onBatchFailure(error);
         return false;
@@ -473,8 +476,9 @@ export class MarketRunner {
           } catch (error) {
             const failed = open.items;
             open = undefined;
-            if (inFlight) await inFlight.done.catch(() => {});
+            if (inFlight) await inFlight.applied.catch(() => {});
             inFlight = undefined;
+            await announced;
             this.notePoison(failed, error);
             await this.onBatchFailure(error);
             continue;
@@ -482,25 +486,23 @@ export class MarketRunner {
           if (inFlight) continue; // keep folding arrivals while the previous batch commits
         }
         if (inFlight) {
-          await Promise.race([inFlight.done.catch(() => {}), this.arrival()]);
+          await Promise.race([inFlight.applied.catch(() => {}), this.arrival()]);
           continue;
         }
         if (!open) break; // nothing queued, folded or committing
-        const prepared = open.close();
-        const f: InFlight = {
-          items: open.items,
-          done: this.commit(open.items, prepared),
-          finished: false,
-        };
+        const { applied, done } = this.commit(open.items, open.close(), announced);
+        const f: InFlight = { items: open.items, applied, finished: false };
         open = undefined;
         const finish = () => {
           f.finished = true;
         };
-        f.done.then(finish, finish);
+        applied.then(finish, finish);
         inFlight = f;
+        announced = done;
         if (this.isolate > 0) await settle();
       }
-      if (inFlight) await inFlight.done.catch(() => {});
+      if (inFlight) await inFlight.applied.catch(() => {});
+      await announced;
     } finally {
       this.draining = undefined;
     }
@@ -566,10 +568,33 @@ export class MarketRunner {
     }
   }
 
-  /** One transaction, then (only then) state, publication and replies. */
-  private async commit(items: EngineCommandMessage[], prepared: Prepared): Promise<void> {
-    const { market, metrics } = this.o;
-    const { batch, encoded, replies, views, ticks, book } = prepared;
+  /**
+   * One transaction, then (only then) state, publication and replies. `applied` settles as
+   * soon as the transaction has committed (or failed), so that the loop sends the next batch
+   * to the database at once; this batch's publication and replies follow, after the previous
+   * batch's (`after`), so that they leave in batch order. `done` never rejects.
+   */
+  private commit(
+    items: EngineCommandMessage[],
+    prepared: Prepared,
+    after: Promise<void>,
+  ): { applied: Promise<void>; done: Promise<void> } {
+    const applied = this.apply(items, prepared);
+    const done = applied.then(
+      async (result) => {
+        await new Promise((r) => setImmediate(r)); // the loop sends the next batch first
+        await after;
+        await this.announce(items, prepared, result);
+      },
+      () => {},
+    );
+    return { applied: applied.then(() => {}), done };
+  }
+
+  /** The transaction, and the runner's state once it has committed. */
+  private async apply(items: EngineCommandMessage[], prepared: Prepared): Promise<BatchResult> {
+    const { metrics } = this.o;
+    const { batch, encoded, replies, ticks } = prepared;
     const started = performance.now();
     const result = await applyBatch(this.o.lock ? this.o.lock.settle : this.o.db, batch, encoded);
     metrics.commitSeconds.observe({ market: this.symbol }, (performance.now() - started) / 1000);
@@ -598,6 +623,13 @@ export class MarketRunner {
       if (TERMINAL.has(o.status as DbOrderStatus)) this.orders.delete(Number(o.id));
     }
     for (const t of ticks) this.ticker.add(t);
+    return result;
+  }
+
+  /** Publication, then the answers. */
+  private async announce(items: EngineCommandMessage[], prepared: Prepared, result: BatchResult) {
+    const { market } = this.o;
+    const { batch, replies, views, book } = prepared;
     this.publish(batch, result, views, book).catch((error: unknown) =>
       this.o.logger.warn({ err: error, market: market.symbol }, 'publication failed'),
     );
