@@ -194,6 +194,38 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     for (const off of offs) await off();
   });
 
+  it('a burst settles in several pipelined batches whose deltas still chain in order', async () => {
+    const book: { prevSeq: number; seq: number }[] = [];
+    const off = await bus.subscribe(`book:${M}`, (p) => book.push(p as (typeof book)[number]));
+    const runner = engine.service.runner(M)!;
+    const from = runner.committedSeq;
+    const batches = new Set<number>();
+    const replies = await Promise.all(
+      Array.from({ length: 120 }, async (_, i) => {
+        const r = await submitOrder(t.db, bus, {
+          userId: i % 2 ? bob.id : alice.id,
+          marketSymbol: M,
+          side: i % 2 ? 'BUY' : 'SELL',
+          price: '31000',
+          quantity: '0.001',
+        });
+        if (runner.lastBatch) batches.add(runner.lastBatch.lastSeq);
+        return r;
+      }),
+    );
+    expect(replies.every((r) => r.reply?.outcome === 'placed')).toBe(true);
+    // Commands that arrived while a batch committed went into later batches ...
+    expect(batches.size).toBeGreaterThan(1);
+    await expect.poll(() => book.at(-1)?.seq).toBe(runner.committedSeq);
+    // ... and every batch's delta was published after its predecessor's: one gap-free chain.
+    let seq = from;
+    for (const delta of book) {
+      expect(delta.prevSeq).toBe(seq);
+      seq = delta.seq;
+    }
+    await off();
+  });
+
   it('cancels a resting order and releases its hold to the cent', async () => {
     const before = await balance(t.db, bob.id, 'USDT');
     const placed = await submitOrder(t.db, bus, {
