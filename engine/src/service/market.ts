@@ -435,9 +435,10 @@ export class MarketRunner {
   /**
    * The loop. Pipelined: while batch k commits, the commands arriving meanwhile already run
    * on the core and are folded into batch k+1 one by one as they come (the core is ahead of
-   * the database); when k has committed, k+1 is closed and committed at once, and the next
-   * arrivals fold into k+2. So matching and folding overlap the commit instead of following
-   * it, and a batch still holds everything that arrived during one commit. If a commit
+   * the database); when k has committed, k+1 is closed and sent at once, then k's events are
+   * published and its commands answered (after k-1's), and the next arrivals fold into k+2.
+   * So matching, folding and publication overlap the commit instead of following it, and a
+   * batch still holds everything that arrived during one commit. If a commit
    * fails, everything folded on top of it is discarded and the book is rebuilt from the
    * database, where those commands are still unprocessed.
    */
