@@ -339,18 +339,29 @@ try {
   );
   // Phase 2: intake inside the clock, through the trading subgraph's own function and a
   // pool of its own (as the subgraph has).
-  let withIntake: Record<string, number> | undefined;
+  let withIntake:
+    | (ReturnType<typeof percentiles> & {
+        orders: number;
+        seconds: number;
+        ordersPerSecond: number;
+        timedOut: number;
+        cpuMicrosPerOrder: { bench: number; postgres: number; redis: number };
+      })
+    | undefined;
   if (N_INTAKE > 0) {
+    const cpuBeforeIntake = cpuNow();
     const run = await submitters.intake(users, N_INTAKE, WINDOW);
+    const { busyPercent, ...intakeCpu } = cpuPerOrder(cpuBeforeIntake, cpuNow(), N_INTAKE);
     withIntake = {
       orders: N_INTAKE,
       seconds: Number(run.seconds.toFixed(3)),
       ordersPerSecond: Math.round(N_INTAKE / run.seconds),
       ...percentiles(run.latencies),
       timedOut: run.timedOut ?? 0,
+      cpuMicrosPerOrder: intakeCpu,
     };
     console.error(
-      `with intake (submitOrder per order, ${WINDOW} in flight): ${withIntake.ordersPerSecond} orders/s, p50 ${withIntake.p50Ms} ms, p99 ${withIntake.p99Ms} ms, p99.9 ${withIntake.p999Ms} ms`,
+      `with intake (submitOrder per order, ${WINDOW} in flight): ${withIntake.ordersPerSecond} orders/s, p50 ${withIntake.p50Ms} ms, p99 ${withIntake.p99Ms} ms, p99.9 ${withIntake.p999Ms} ms; CPU per order ${intakeCpu.bench} µs in this process, ${intakeCpu.postgres} µs PostgreSQL, ${intakeCpu.redis} µs Redis (${busyPercent}% of ${CORES} cores busy)`,
     );
   }
   // Phase 3: latency at offered rates below saturation.
