@@ -184,6 +184,11 @@ export interface EncodedBatch {
  */
 const plainArray = (values: readonly string[]) => `{${values.join(',')}}`;
 
+/** `N` empty columns of `T`, as a tuple: each can be named by destructuring. */
+type Columns<T, N extends number, A extends T[][] = []> = A['length'] extends N
+  ? A
+  : Columns<T, N, [...A, T[]]>;
+
 /**
  * Column by column, one pass per kind of row. Values repeated across rows are converted
  * once: a trade's price, quantity and quote serve its two fills, and every row of a batch
@@ -192,8 +197,10 @@ const plainArray = (values: readonly string[]) => `{${values.join(',')}}`;
 export function encodeBatch(batch: Batch): EncodedBatch {
   let maxCommand = 0n; // (bigints: no Math.max)
   for (const id of batch.commandIds) if (id > maxCommand) maxCommand = id;
-  const columns = (n: number) => Array.from({ length: n }, () => [] as string[]);
-  const nullable = (n: number) => Array.from({ length: n }, () => [] as (string | null)[]);
+  const columns = <N extends number>(n: N) =>
+    Array.from({ length: n }, () => []) as unknown as Columns<string, N>;
+  const nullable = <N extends number>(n: N) =>
+    Array.from({ length: n }, () => []) as unknown as Columns<string | null, N>;
   let lastTime = Number.NaN;
   let lastIso = '';
   const iso = (d: Date) => {
@@ -208,15 +215,15 @@ export function encodeBatch(batch: Batch): EncodedBatch {
   const [oId, oStatus, oFilled, oFilledQuote, oHold] = columns(5);
   const [oSeq, oReason, oPrice, oQty] = nullable(4);
   for (const r of batch.orders) {
-    oId!.push(String(r.id));
-    oStatus!.push(r.status);
-    oFilled!.push(fromAtoms(r.filledQuantity));
-    oFilledQuote!.push(fromAtoms(r.filledQuoteQuantity));
-    oHold!.push(fromAtoms(r.holdRemaining));
-    oSeq!.push(r.engineSeq === null ? null : String(r.engineSeq));
-    oReason!.push(r.rejectReason);
-    oPrice!.push(r.price === null ? null : fromAtoms(r.price));
-    oQty!.push(r.quantity === null ? null : fromAtoms(r.quantity));
+    oId.push(String(r.id));
+    oStatus.push(r.status);
+    oFilled.push(fromAtoms(r.filledQuantity));
+    oFilledQuote.push(fromAtoms(r.filledQuoteQuantity));
+    oHold.push(fromAtoms(r.holdRemaining));
+    oSeq.push(r.engineSeq === null ? null : String(r.engineSeq));
+    oReason.push(r.rejectReason);
+    oPrice.push(r.price === null ? null : fromAtoms(r.price));
+    oQty.push(r.quantity === null ? null : fromAtoms(r.quantity));
   }
 
   const [tSeq, tPrice, tQty, tQuote, tSide, tMaker, tTaker, tAt] = columns(8);
@@ -228,66 +235,66 @@ export function encodeBatch(batch: Batch): EncodedBatch {
     const qty = fromAtoms(r.quantity);
     const quote = fromAtoms(r.quote);
     const at = iso(r.executedAt);
-    tSeq!.push(seq);
-    tPrice!.push(price);
-    tQty!.push(qty);
-    tQuote!.push(quote);
-    tSide!.push(r.takerSide);
-    tMaker!.push(String(r.makerOrderId));
-    tTaker!.push(String(r.takerOrderId));
-    tAt!.push(at);
+    tSeq.push(seq);
+    tPrice.push(price);
+    tQty.push(qty);
+    tQuote.push(quote);
+    tSide.push(r.takerSide);
+    tMaker.push(String(r.makerOrderId));
+    tTaker.push(String(r.takerOrderId));
+    tAt.push(at);
     for (const f of r.fills) {
-      fSeq!.push(seq);
-      fOrder!.push(String(f.orderId));
-      fUser!.push(f.userId);
-      fSide!.push(f.side);
-      fPrice!.push(price);
-      fQty!.push(qty);
-      fQuote!.push(quote);
-      fFee!.push(fromAtoms(f.fee));
+      fSeq.push(seq);
+      fOrder.push(String(f.orderId));
+      fUser.push(f.userId);
+      fSide.push(f.side);
+      fPrice.push(price);
+      fQty.push(qty);
+      fQuote.push(quote);
+      fFee.push(fromAtoms(f.fee));
       fAsset.push(f.feeAsset);
-      fRate!.push(fromAtoms(f.feeRate));
-      fLiq!.push(f.liquidity);
-      fAt!.push(at);
+      fRate.push(fromAtoms(f.feeRate));
+      fLiq.push(f.liquidity);
+      fAt.push(at);
     }
   }
 
   const [lJournal, lBucket, lType, lAmount] = columns(4);
   const [lUser, lAsset, lReference] = nullable(3);
   for (const r of batch.ledger) {
-    lJournal!.push(r.journalId);
-    lUser!.push(r.userId);
-    lAsset!.push(r.assetCode);
-    lBucket!.push(r.bucket);
-    lType!.push(r.type);
-    lAmount!.push(fromAtoms(r.amount));
-    lReference!.push(r.reference);
+    lJournal.push(r.journalId);
+    lUser.push(r.userId);
+    lAsset.push(r.assetCode);
+    lBucket.push(r.bucket);
+    lType.push(r.type);
+    lAmount.push(fromAtoms(r.amount));
+    lReference.push(r.reference);
   }
 
   const [xUser, xType, xAmount, xFee] = columns(4);
   const [xAsset, xReference] = nullable(2);
   for (const r of batch.transactions) {
-    xUser!.push(r.userId);
-    xAsset!.push(r.assetCode);
-    xType!.push(r.type);
-    xAmount!.push(fromAtoms(r.amount));
-    xFee!.push(fromAtoms(r.fee));
-    xReference!.push(r.reference);
+    xUser.push(r.userId);
+    xAsset.push(r.assetCode);
+    xType.push(r.type);
+    xAmount.push(fromAtoms(r.amount));
+    xFee.push(fromAtoms(r.fee));
+    xReference.push(r.reference);
   }
 
   const [cInterval, cOpenTime, cOpen, cHigh, cLow, cClose, cVolume, cQuoteVolume, cTrades, cSeq] =
     columns(10);
   for (const r of batch.candles) {
-    cInterval!.push(r.interval);
-    cOpenTime!.push(new Date(r.openTime).toISOString());
-    cOpen!.push(fromAtoms(r.open));
-    cHigh!.push(fromAtoms(r.high));
-    cLow!.push(fromAtoms(r.low));
-    cClose!.push(fromAtoms(r.close));
-    cVolume!.push(fromAtoms(r.volume));
-    cQuoteVolume!.push(fromAtoms(r.quoteVolume));
-    cTrades!.push(String(r.tradeCount));
-    cSeq!.push(String(r.lastSeq));
+    cInterval.push(r.interval);
+    cOpenTime.push(new Date(r.openTime).toISOString());
+    cOpen.push(fromAtoms(r.open));
+    cHigh.push(fromAtoms(r.high));
+    cLow.push(fromAtoms(r.low));
+    cClose.push(fromAtoms(r.close));
+    cVolume.push(fromAtoms(r.volume));
+    cQuoteVolume.push(fromAtoms(r.quoteVolume));
+    cTrades.push(String(r.tradeCount));
+    cSeq.push(String(r.lastSeq));
   }
 
   // Balance rows are locked in a fixed order: no deadlock between markets settling the same
@@ -300,75 +307,75 @@ export function encodeBatch(batch: Batch): EncodedBatch {
   const [bUser, bAvailable, bLocked] = columns(3);
   const bAsset: string[] = [];
   for (const r of balances) {
-    bUser!.push(r.userId);
+    bUser.push(r.userId);
     bAsset.push(r.assetCode);
-    bAvailable!.push(fromAtoms(r.available));
-    bLocked!.push(fromAtoms(r.locked));
+    bAvailable.push(fromAtoms(r.available));
+    bLocked.push(fromAtoms(r.locked));
   }
 
   const statement = [
     batch.lastSeq,
     plainArray(batch.commandIds.map(String)),
     batch.marketSymbol,
-    plainArray(oId!),
-    plainArray(oStatus!),
-    plainArray(oFilled!),
-    plainArray(oFilledQuote!),
-    plainArray(oHold!),
-    pgArray(oSeq!),
-    pgArray(oReason!),
-    pgArray(oPrice!),
-    pgArray(oQty!),
+    plainArray(oId),
+    plainArray(oStatus),
+    plainArray(oFilled),
+    plainArray(oFilledQuote),
+    plainArray(oHold),
+    pgArray(oSeq),
+    pgArray(oReason),
+    pgArray(oPrice),
+    pgArray(oQty),
     iso(batch.at),
-    plainArray(tSeq!),
-    plainArray(tPrice!),
-    plainArray(tQty!),
-    plainArray(tQuote!),
-    plainArray(tSide!),
-    plainArray(tMaker!),
-    plainArray(tTaker!),
-    plainArray(tAt!),
-    plainArray(fSeq!),
-    plainArray(fOrder!),
-    plainArray(fUser!),
-    plainArray(fSide!),
-    plainArray(fPrice!),
-    plainArray(fQty!),
-    plainArray(fQuote!),
-    plainArray(fFee!),
+    plainArray(tSeq),
+    plainArray(tPrice),
+    plainArray(tQty),
+    plainArray(tQuote),
+    plainArray(tSide),
+    plainArray(tMaker),
+    plainArray(tTaker),
+    plainArray(tAt),
+    plainArray(fSeq),
+    plainArray(fOrder),
+    plainArray(fUser),
+    plainArray(fSide),
+    plainArray(fPrice),
+    plainArray(fQty),
+    plainArray(fQuote),
+    plainArray(fFee),
     pgArray(fAsset),
-    plainArray(fRate!),
-    plainArray(fLiq!),
-    plainArray(fAt!),
-    plainArray(lJournal!),
-    pgArray(lUser!),
-    pgArray(lAsset!),
-    plainArray(lBucket!),
-    plainArray(lType!),
-    plainArray(lAmount!),
-    pgArray(lReference!),
-    plainArray(xUser!),
-    pgArray(xAsset!),
-    plainArray(xType!),
-    plainArray(xAmount!),
-    plainArray(xFee!),
-    pgArray(xReference!),
-    plainArray(cInterval!),
-    plainArray(cOpenTime!),
-    plainArray(cOpen!),
-    plainArray(cHigh!),
-    plainArray(cLow!),
-    plainArray(cClose!),
-    plainArray(cVolume!),
-    plainArray(cQuoteVolume!),
-    plainArray(cTrades!),
-    plainArray(cSeq!),
+    plainArray(fRate),
+    plainArray(fLiq),
+    plainArray(fAt),
+    plainArray(lJournal),
+    pgArray(lUser),
+    pgArray(lAsset),
+    plainArray(lBucket),
+    plainArray(lType),
+    plainArray(lAmount),
+    pgArray(lReference),
+    plainArray(xUser),
+    pgArray(xAsset),
+    plainArray(xType),
+    plainArray(xAmount),
+    plainArray(xFee),
+    pgArray(xReference),
+    plainArray(cInterval),
+    plainArray(cOpenTime),
+    plainArray(cOpen),
+    plainArray(cHigh),
+    plainArray(cLow),
+    plainArray(cClose),
+    plainArray(cVolume),
+    plainArray(cQuoteVolume),
+    plainArray(cTrades),
+    plainArray(cSeq),
     String(maxCommand),
     batch.prevSeq,
-    plainArray(bUser!),
+    plainArray(bUser),
     pgArray(bAsset),
-    plainArray(bAvailable!),
-    plainArray(bLocked!),
+    plainArray(bAvailable),
+    plainArray(bLocked),
   ];
   return { statement };
 }
