@@ -3,7 +3,7 @@
 // batch (group commit: whatever queued while the previous batch committed forms the next
 // one), then publication and replies — after the commit, never before.
 import { randomUUID } from 'node:crypto';
-import type { BalanceEvent, BookDeltaEvent, Bus, TradeEvent } from '@flowex/bus';
+import type { BalanceEvent, BookDeltaEvent, Bus, PublishedEvent, TradeEvent } from '@flowex/bus';
 import { channels } from '@flowex/bus';
 import type { $Enums, Db } from '@flowex/db';
 import type { Logger } from '@flowex/server';
@@ -1091,10 +1091,12 @@ export class MarketRunner {
     const { bus, market } = this.o;
     const u = market.units;
     const sym = this.symbol;
-    const out: Promise<void>[] = [];
+    // One message for Redis in all: the events leave in this order, as one publish each would.
+    const events: PublishedEvent[] = [];
     for (const t of batch.trades) {
-      out.push(
-        bus.publish(channels.trades(sym), {
+      events.push([
+        channels.trades(sym),
+        {
           marketSymbol: sym,
           id: String(result.tradeIds.get(t.seq) ?? ''),
           seq: t.seq,
@@ -1103,8 +1105,8 @@ export class MarketRunner {
           quoteQuantity: fromAtoms(t.quote),
           takerSide: t.takerSide,
           executedAt: t.executedAt.toISOString(),
-        } satisfies TradeEvent),
-      );
+        } satisfies TradeEvent,
+      ]);
     }
     // Every committed batch covers (prevSeq, seq]: consecutive messages chain without gaps.
     const level = (l: (typeof book)[number]) => ({
@@ -1112,26 +1114,24 @@ export class MarketRunner {
       quantity: fromAtoms(u.quantity(l.quantity)),
       orderCount: l.count,
     });
-    out.push(
-      bus.publish(channels.book(sym), {
+    events.push([
+      channels.book(sym),
+      {
         marketSymbol: sym,
         prevSeq: batch.prevSeq,
         seq: batch.lastSeq,
         bids: book.filter((l) => l.side === 'BUY').map(level),
         asks: book.filter((l) => l.side === 'SELL').map(level),
-      } satisfies BookDeltaEvent),
-    );
+      } satisfies BookDeltaEvent,
+    ]);
     this.committedBook.apply(book, batch.lastSeq); // same step as the delta's publication
-    for (const v of views) {
-      out.push(bus.publish(channels.orders(v.userId), v));
-    }
+    for (const v of views) events.push([channels.orders(v.userId), v]);
     for (const { assetCode, ...b } of result.balances) {
-      const event: BalanceEvent = { ...b, asset: assetCode };
-      out.push(bus.publish(channels.balances(b.userId), event));
+      events.push([channels.balances(b.userId), { ...b, asset: assetCode } satisfies BalanceEvent]);
     }
-    for (const c of result.candles) out.push(bus.publish(channels.candles(sym, c.interval), c));
-    if (batch.trades.length > 0) out.push(bus.publish(channels.ticker(sym), this.ticker.view()));
-    await Promise.all(out);
+    for (const c of result.candles) events.push([channels.candles(sym, c.interval), c]);
+    if (batch.trades.length > 0) events.push([channels.ticker(sym), this.ticker.view()]);
+    await bus.publishAll(events);
   }
 
   private async replyFromDb(msg: EngineCommandMessage): Promise<CommandReply> {

@@ -9,6 +9,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   type Envelope,
   jsonClone,
+  type PublishedEvent,
   type RequestHandler,
   type RequestOptions,
   type Unsubscribe,
@@ -39,6 +40,10 @@ export class MemoryBus implements Bus {
     const copy = jsonClone(payload);
     // Asynchronous like Redis: a publisher never runs subscriber code on its own stack.
     queueMicrotask(() => this.events.emit(`pub:${channel}`, copy));
+  }
+
+  async publishAll(events: readonly PublishedEvent[]): Promise<void> {
+    await Promise.all(events.map(([channel, payload]) => this.publish(channel, payload)));
   }
 
   async subscribe(channel: string, handler: (payload: unknown) => void): Promise<Unsubscribe> {

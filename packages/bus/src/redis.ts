@@ -10,6 +10,7 @@ import {
   BusTimeoutError,
   DEFAULT_TIMEOUT_MS,
   type Envelope,
+  type PublishedEvent,
   type Reply,
   type RequestHandler,
   type RequestOptions,
@@ -29,6 +30,19 @@ export interface RedisBusOptions {
   maxStreamLength?: number;
   /** XREADGROUP BLOCK milliseconds (also how fast `serve` stops). Default 1000. */
   blockMs?: number;
+}
+
+/**
+ * PUBLISH for each (channel, message) pair of its arguments, in order: a batch of events
+ * costs one command instead of one per event (messages published by a script reach
+ * subscribers as usual). ioredis sends it by EVALSHA, loading it when Redis lacks it.
+ */
+const PUBLISH_ALL = {
+  numberOfKeys: 0,
+  lua: "for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end",
+};
+interface PublishAllCommand {
+  publishAll(...channelsAndMessages: string[]): Promise<unknown>;
 }
 
 export class RedisBus implements Bus {
@@ -69,6 +83,7 @@ export class RedisBus implements Bus {
       maxRetriesPerRequest: null,
       enableAutoPipelining: true,
     });
+    this.commands.defineCommand('publishAll', PUBLISH_ALL);
     this.subscriber = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: null });
     this.subscriber.on('message', (channel: string, message: string) =>
       this.onMessage(channel, message),
@@ -80,6 +95,16 @@ export class RedisBus implements Bus {
 
   async publish(channel: string, payload: unknown): Promise<void> {
     await this.commands.publish(this.channelPrefix + channel, JSON.stringify(payload));
+  }
+
+  async publishAll(events: readonly PublishedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    if (events.length === 1) return this.publish(events[0]![0], events[0]![1]);
+    const args: string[] = [];
+    for (const [channel, payload] of events) {
+      args.push(this.channelPrefix + channel, JSON.stringify(payload));
+    }
+    await (this.commands as Redis & PublishAllCommand).publishAll(...args);
   }
 
   async subscribe(name: string, handler: (payload: unknown) => void): Promise<Unsubscribe> {

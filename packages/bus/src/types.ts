@@ -30,10 +30,18 @@ export interface ServeOptions {
   consumer?: string;
 }
 
+/** One event for `Bus.publishAll`: its channel and its payload. */
+export type PublishedEvent = readonly [channel: string, payload: unknown];
+
 export interface Bus {
   readonly kind: 'memory' | 'redis';
   /** Fire-and-forget event on a pub/sub channel (graphql-redis-subscriptions compatible). */
   publish(channel: string, payload: unknown): Promise<void>;
+  /**
+   * Several events at once, delivered in the given order exactly as `publish` one after the
+   * other would deliver them (through Redis: one round trip and one command for all).
+   */
+  publishAll(events: readonly PublishedEvent[]): Promise<void>;
   subscribe(channel: string, handler: (payload: unknown) => void): Promise<Unsubscribe>;
   /**
    * Durable command queue with a reply: resolves with the handler's answer, rejects with

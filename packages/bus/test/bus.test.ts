@@ -49,6 +49,29 @@ function suite(name: string, make: () => Promise<{ client: Bus; server: Bus }>) 
       expect(got).toHaveLength(1);
     });
 
+    it('publishes several events at once, each to its channel, in the given order', async () => {
+      const [a, b] = [`test:${randomUUID()}`, `test:${randomUUID()}`];
+      const got: [string, unknown][] = [];
+      const offs = await Promise.all(
+        [a, b].map((channel) => server.subscribe(channel, (p) => got.push([channel, p]))),
+      );
+      await client.publishAll([]);
+      await client.publishAll([[a, { n: 0 }]]);
+      await client.publishAll([
+        [a, { n: 1 }],
+        [b, { n: 2, price: '30000.10' }],
+        [a, { n: 3 }],
+      ]);
+      await expect.poll(() => got.length).toBe(4);
+      expect(got).toEqual([
+        [a, { n: 0 }],
+        [a, { n: 1 }],
+        [b, { n: 2, price: '30000.10' }],
+        [a, { n: 3 }],
+      ]);
+      await Promise.all(offs.map((off) => off()));
+    });
+
     it('answers requests by correlation id, in queue order, with trace context', async () => {
       const queue = `q-${randomUUID()}`;
       const seen: { n: number; traceparent?: string }[] = [];
