@@ -14,7 +14,9 @@
 // Phase 3 ("offered rates"): the closed loop above measures latency at saturation, where it is
 // queueing; here pre-written commands are offered open-loop at fixed rates, each latency taken
 // from the moment the order was due (a stall delays the clock, not the measurement), giving
-// p99 at each rate and the highest rate up to which p99 stays within 50 ms.
+// p99 at each rate and the highest rate up to which p99 stays within 50 ms. Alongside each
+// rate a separate process commits one row every 5 ms (commit-probe.ts): this machine's own
+// commit latency in the same seconds, whose stalls no batching can hide.
 // Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...}, offered: [...] }.
 //   BENCH_ORDERS (default 40000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
 //   BENCH_RATES offered orders/s (default 1000,2000,3000,4000; "" skips phase 3),
@@ -23,10 +25,12 @@
 //   redis), REDIS_URL (default redis://127.0.0.1:6379),
 //   BENCH_CPU_PROFILE=<file.cpuprofile>: a CPU profile of the engine's thread during phase 1
 //   only (open it in Chrome DevTools or VS Code)
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { type Bus, MemoryBus, RedisBus } from '@flowex/bus';
 import { createDb, type Db, seedDatabase } from '@flowex/db';
@@ -267,6 +271,37 @@ function cpuPerOrder(a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>,
   };
 }
 
+interface CommitProbe {
+  commits: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * Starts commit-probe.ts in a process of its own (the engine's thread would delay its clock);
+ * resolves once it commits, to a promise of its figures after `seconds`.
+ */
+async function startCommitProbe(databaseUrl: string, seconds: number) {
+  const probe = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      new URL('./commit-probe.ts', import.meta.url).pathname,
+      databaseUrl,
+      String(seconds),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: probe.stdout })[Symbol.asyncIterator]();
+  if ((await lines.next()).value !== 'ready') throw new Error('commit probe did not start');
+  return (async () => {
+    const { value } = await lines.next();
+    return JSON.parse(String(value)) as CommitProbe;
+  })();
+}
+
 /** Profiles this thread (the engine's) from now until `stop`, which writes the profile. */
 async function startProfile(file: string | undefined) {
   if (!file) return undefined;
@@ -371,20 +406,23 @@ try {
     p50Ms: number;
     p99Ms: number;
     p999Ms: number;
+    commitProbe: CommitProbe;
   }[] = [];
   let from = 0;
   for (const rate of RATES) {
     const commands = offeredMessages.slice(from, from + rate * RATE_SECONDS);
     from += commands.length;
+    const probe = await startCommitProbe(t.url, RATE_SECONDS);
     const run = await submitters.offered(rate, commands);
     const step = {
       offeredPerSecond: rate,
       ordersPerSecond: Math.round(commands.length / run.seconds),
       ...percentiles(run.latencies),
+      commitProbe: await probe,
     };
     offeredSteps.push(step);
     console.error(
-      `offered ${rate} orders/s for ${RATE_SECONDS} s: ${step.ordersPerSecond} orders/s settled, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, p99.9 ${step.p999Ms} ms`,
+      `offered ${rate} orders/s for ${RATE_SECONDS} s: ${step.ordersPerSecond} orders/s settled, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, p99.9 ${step.p999Ms} ms; a one-row commit alongside: p50 ${step.commitProbe.p50Ms} ms, p99 ${step.commitProbe.p99Ms} ms, max ${step.commitProbe.maxMs} ms`,
     );
   }
   // The highest rate up to which every offered rate kept p99 within the target.
