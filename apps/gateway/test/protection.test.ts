@@ -142,6 +142,50 @@ describe('rate limits in Redis', () => {
   });
 });
 
+describe('rate limits in Redis, per user', () => {
+  let p: Platform;
+  const ns = `gw-test-${Date.now()}`;
+  const user = 'rate-user';
+  beforeAll(async () => {
+    p = await startPlatform({
+      env: { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_NAMESPACE: ns },
+      gateway: { limits: { ratePerIp: 6, ratePerUser: 3, rateWindowSeconds: 30 } },
+    });
+  });
+  afterAll(async () => {
+    await p?.stop();
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${ns}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  // From the second request on the token is known: IP and user are counted in one call.
+  it('counts a known token per user and per IP in Redis, the IP refusing first', async () => {
+    const token = await p.keys.sign({ sub: user });
+    const ask = async (authorization?: string) => {
+      const res = await gql(
+        p.url,
+        { query: '{ market(symbol: "x") { symbol } }' },
+        authorization ? { authorization } : {},
+      );
+      if (res.status === 429) expect(res.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+      return res.status;
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push(await ask(`Bearer ${token}`));
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const redis = new Redis('redis://127.0.0.1:6379');
+    expect(await redis.get(`${ns}:gw:rl:user:${user}`)).toBe('5');
+    // The IP has spent 5 of its 6: one more anonymous request, then the IP refuses — and
+    // a refused IP no longer counts against the user.
+    expect(await ask()).toBe(200);
+    expect(await ask(`Bearer ${token}`)).toBe(429);
+    expect(await redis.get(`${ns}:gw:rl:user:${user}`)).toBe('5');
+    redis.disconnect();
+  });
+});
+
 describe('production', () => {
   let p: Platform;
   beforeAll(async () => {

@@ -27,6 +27,8 @@ export interface TokenVerifier {
   verify(token: string): Promise<Identity>;
   /** The identity in an `Authorization: Bearer …` value; null when there is none. */
   fromAuthorization(header: string | undefined | null): Promise<Identity | null>;
+  /** The identity of an `Authorization` value already verified and not expired, else null. */
+  known(header: string | undefined | null): Identity | null;
 }
 
 export function createTokenVerifier(keys: string | JWTVerifyGetKey): TokenVerifier {
@@ -73,6 +75,10 @@ export function createTokenVerifier(keys: string | JWTVerifyGetKey): TokenVerifi
       if (verified.size >= 10_000) verified.delete(verified.keys().next().value!);
       verified.set(header, identity);
       return identity;
+    },
+    known(header) {
+      const cached = header ? verified.get(header) : undefined;
+      return cached && cached.expiresAt * 1000 > Date.now() ? cached : null;
     },
   };
 }
