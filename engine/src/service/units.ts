@@ -21,8 +21,24 @@ export function toAtoms(value: string | number | bigint | { toFixed(): string })
   return m[1] === '-' ? -atoms : atoms;
 }
 
+/**
+ * Recent conversions: prices, lot quantities, fee rates and their products repeat all the
+ * time, and a lookup costs a quarter of a conversion (and allocates nothing).
+ */
+const recentDecimals = new Map<bigint, string>();
+
 /** Atoms to a plain decimal string without trailing zeros ("1.5", "0", "-0.00000001"). */
 export function fromAtoms(atoms: bigint): string {
+  let text = recentDecimals.get(atoms);
+  if (text === undefined) {
+    if (recentDecimals.size >= 16_384) recentDecimals.clear();
+    text = decimalOf(atoms);
+    recentDecimals.set(atoms, text);
+  }
+  return text;
+}
+
+function decimalOf(atoms: bigint): string {
   // One bigint → string conversion and string slicing: two bigint divisions per call made
   // this the hottest function of settlement and publication.
   const neg = atoms < 0n;

@@ -22,15 +22,20 @@ describe('units: exact money conversion', () => {
       expect(fromAtoms(toAtoms(s))).toBe(s);
     }
     // Any atoms, both signs, against the arithmetic definition (integer part, then the
-    // fraction without trailing zeros).
+    // fraction without trailing zeros); enough of them to overflow the cache of recent
+    // conversions, each asked again after other values.
     let seed = 7n;
-    for (let i = 0; i < 2000; i++) {
+    const earlier: [bigint, string][] = [];
+    for (let i = 0; i < 20_000; i++) {
       seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
       const atoms = (seed >> BigInt(i % 60)) * (i % 2 === 0 ? 1n : -1n);
       const abs = atoms < 0n ? -atoms : atoms;
       const frac = (abs % ONE).toString().padStart(18, '0').replace(/0+$/, '');
       const want = `${atoms < 0n ? '-' : ''}${abs / ONE}${frac ? `.${frac}` : ''}`;
       expect(fromAtoms(atoms)).toBe(want);
+      earlier.push([atoms, want]);
+      const [again, wantAgain] = earlier[(i * 7919) % earlier.length]!;
+      expect(fromAtoms(again)).toBe(wantAgain);
     }
     expect(toAtoms('1.50')).toBe(toAtoms('1.5'));
     expect(toAtoms({ toFixed: () => '0.00000001' })).toBe(10n ** 10n);
