@@ -16,7 +16,9 @@
 // from the moment the order was due (a stall delays the clock, not the measurement), giving
 // p99 at each rate and the highest rate up to which p99 stays within 50 ms. Alongside each
 // rate a separate process commits one row every 5 ms (commit-probe.ts): this machine's own
-// commit latency in the same seconds, whose stalls no batching can hide.
+// commit latency in the same seconds, whose stalls no batching can hide; and after each rate
+// the same messages go to an echo that answers at once (`harnessAlone`): the submitters,
+// Redis and the replies without the engine.
 // Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...}, offered: [...] }.
 //   BENCH_ORDERS (default 40000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
 //   BENCH_RATES offered orders/s (default 1000,2000,3000,4000; "" skips phase 3),
@@ -32,11 +34,11 @@ import { Session } from 'node:inspector/promises';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { type Bus, MemoryBus, RedisBus } from '@flowex/bus';
+import { type Bus, engineQueue, MemoryBus, RedisBus } from '@flowex/bus';
 import { createDb, type Db, seedDatabase } from '@flowex/db';
 import { createTestDatabase } from '@flowex/db/testing';
 import { namedCpuMs, ownCpuMs } from '@flowex/server/bench';
-import type { EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
+import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
 import { startEngine } from '../src/main.ts';
 import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
 import type { Job, WorkerOptions } from './submitter-worker.ts';
@@ -56,6 +58,7 @@ const M = 'BTC-USDT';
 const BUS = process.env.BENCH_BUS === 'memory' ? 'memory' : 'redis';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const streamPrefix = `bench-settlement-${process.pid}:`;
+const ECHO_QUEUE = 'bench-echo';
 
 /**
  * The engine's bus, and the submitters: with Redis in a worker thread of their own (separate
@@ -73,7 +76,7 @@ function buses(databaseUrl: string): {
       engineBus: bus,
       submitters: {
         closed: (messages, window) => closedLoop(bus, M, messages, window),
-        offered: (rate, messages) => offered(bus, M, rate, messages),
+        offered: (rate, messages, queue) => offered(bus, queue, rate, messages),
         intake: (users, count, window) => throughIntake(db, bus, M, users, count, window),
       },
       async close() {
@@ -110,7 +113,7 @@ function buses(databaseUrl: string): {
     engineBus,
     submitters: {
       closed: (messages, window) => run({ kind: 'closed', messages, window }),
-      offered: (rate, messages) => run({ kind: 'offered', messages, rate }),
+      offered: (rate, messages, queue) => run({ kind: 'offered', messages, rate, queue }),
       intake: (users, count, window) => run({ kind: 'intake', users, count, window }),
     },
     async close() {
@@ -124,7 +127,7 @@ function buses(databaseUrl: string): {
 
 interface Submitters {
   closed(messages: EngineCommandMessage[], window: number): Promise<Timed>;
-  offered(rate: number, messages: EngineCommandMessage[]): Promise<Timed>;
+  offered(rate: number, messages: EngineCommandMessage[], queue: string): Promise<Timed>;
   intake(users: { id: string }[], count: number, window: number): Promise<Timed>;
 }
 
@@ -407,24 +410,37 @@ try {
     p99Ms: number;
     p999Ms: number;
     commitProbe: CommitProbe;
+    harnessAlone: ReturnType<typeof percentiles>;
   }[] = [];
+  const stopEcho = await engineBus.serve<EngineCommandMessage, CommandReply>(ECHO_QUEUE, (m) => ({
+    commandId: m.commandId,
+    outcome: 'placed',
+    fills: [],
+    seq: '0',
+  }));
   let from = 0;
   for (const rate of RATES) {
     const commands = offeredMessages.slice(from, from + rate * RATE_SECONDS);
     from += commands.length;
     const probe = await startCommitProbe(t.url, RATE_SECONDS);
-    const run = await submitters.offered(rate, commands);
+    const run = await submitters.offered(rate, commands, engineQueue(M));
+    const commitProbe = await probe;
+    // The same messages at the same rate answered at once by an echo on the engine's bus:
+    // what the submitters, Redis and the replies cost without the engine.
+    const harness = await submitters.offered(rate, commands, ECHO_QUEUE);
     const step = {
       offeredPerSecond: rate,
       ordersPerSecond: Math.round(commands.length / run.seconds),
       ...percentiles(run.latencies),
-      commitProbe: await probe,
+      commitProbe,
+      harnessAlone: percentiles(harness.latencies),
     };
     offeredSteps.push(step);
     console.error(
-      `offered ${rate} orders/s for ${RATE_SECONDS} s: ${step.ordersPerSecond} orders/s settled, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, p99.9 ${step.p999Ms} ms; a one-row commit alongside: p50 ${step.commitProbe.p50Ms} ms, p99 ${step.commitProbe.p99Ms} ms, max ${step.commitProbe.maxMs} ms`,
+      `offered ${rate} orders/s for ${RATE_SECONDS} s: ${step.ordersPerSecond} orders/s settled, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, p99.9 ${step.p999Ms} ms; a one-row commit alongside: p50 ${commitProbe.p50Ms} ms, p99 ${commitProbe.p99Ms} ms, max ${commitProbe.maxMs} ms; the harness alone (an echo instead of the engine): p50 ${step.harnessAlone.p50Ms} ms, p99 ${step.harnessAlone.p99Ms} ms`,
     );
   }
+  await stopEcho();
   // The highest rate up to which every offered rate kept p99 within the target.
   let withinTarget = 0;
   for (const step of [...offeredSteps].sort((a, b) => a.offeredPerSecond - b.offeredPerSecond)) {

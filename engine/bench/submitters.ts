@@ -36,12 +36,13 @@ export async function closedLoop(
 }
 
 /**
- * The commands offered open-loop at `rate` per second, whatever the replies do; each latency
- * counts from the moment its command was due, so a stall of this loop is not hidden.
+ * The commands offered open-loop at `rate` per second to `queue`, whatever the replies do;
+ * each latency counts from the moment its command was due, so a stall of this loop is not
+ * hidden.
  */
 export async function offered(
   bus: Bus,
-  market: string,
+  queue: string,
   rate: number,
   commands: EngineCommandMessage[],
 ): Promise<Timed> {
@@ -58,11 +59,9 @@ export async function offered(
       const i = sent;
       const dueAt = started + (i * 1000) / rate;
       replies.push(
-        bus
-          .request<CommandReply>(engineQueue(market), commands[i]!, { timeoutMs: 60_000 })
-          .then(() => {
-            latencies[i] = performance.now() - dueAt;
-          }),
+        bus.request<CommandReply>(queue, commands[i]!, { timeoutMs: 60_000 }).then(() => {
+          latencies[i] = performance.now() - dueAt;
+        }),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
