@@ -112,18 +112,9 @@ interface ConsumeInOrder {
   flowexConsumeInOrder(...keysAndArgs: (string | number)[]): Promise<[number, number]>;
 }
 
-interface LimiterOptions {
-  keyPrefix: string;
-  points: number;
-  duration: number;
-}
-
 export class RateLimits {
   private readonly perIp: RateLimiterAbstract;
   private readonly perUser: RateLimiterAbstract;
-  private readonly ipOptions: LimiterOptions;
-  private readonly userOptions: LimiterOptions;
-  private readonly insurance?: { ip: RateLimiterAbstract; user: RateLimiterAbstract };
 
   constructor(
     limits: Limits,
@@ -140,20 +131,17 @@ export class RateLimits {
       points: limits.ratePerUser,
       duration: limits.rateWindowSeconds,
     };
-    this.ipOptions = ip;
-    this.userOptions = user;
     if (redis) {
       // When Redis hiccups, fall back to per-process limits rather than refusing traffic.
-      this.insurance = { ip: new RateLimiterMemory(ip), user: new RateLimiterMemory(user) };
       this.perIp = new RateLimiterRedis({
         ...ip,
         storeClient: redis,
-        insuranceLimiter: this.insurance.ip,
+        insuranceLimiter: new RateLimiterMemory(ip),
       });
       this.perUser = new RateLimiterRedis({
         ...user,
         storeClient: redis,
-        insuranceLimiter: this.insurance.user,
+        insuranceLimiter: new RateLimiterMemory(user),
       });
       redis.defineCommand('flowexConsumeInOrder', CONSUME_IN_ORDER);
     } else {
@@ -172,24 +160,20 @@ export class RateLimits {
 
   /** `ip(address)`, then, unless it refused, `user(userId)`: through Redis in one call. */
   async ipAndUser(address: string, userId: string): Promise<void> {
-    if (!this.redis) {
-      await this.ip(address);
-      return this.user(userId);
-    }
-    const { ipOptions: ip, userOptions: user } = this;
-    let refused: [number, number];
-    try {
-      refused = await (this.redis as Redis & ConsumeInOrder).flowexConsumeInOrder(
-        `${ip.keyPrefix}:${address}`,
-        `${user.keyPrefix}:${userId}`,
+    const { perIp: ip, perUser: user } = this;
+    const refused = await (this.redis as (Redis & ConsumeInOrder) | undefined)
+      ?.flowexConsumeInOrder(
+        ip.getKey(address),
+        user.getKey(userId),
         ip.duration,
         user.duration,
         ip.points,
         user.points,
-      );
-    } catch {
-      await consume(this.insurance!.ip, address);
-      return consume(this.insurance!.user, userId);
+      )
+      .catch(() => undefined); // Redis hiccups: each limiter on its own, with its fallback
+    if (!refused) {
+      await this.ip(address);
+      return this.user(userId);
     }
     const [which, msBeforeNext] = refused;
     if (which !== 0) throw new RateLimitedError(Math.max(1, Math.ceil(msBeforeNext / 1000)));
