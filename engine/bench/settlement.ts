@@ -19,8 +19,11 @@
 // commit latency in the same seconds, whose stalls no batching can hide; and after each rate
 // the same messages go to an echo that answers at once (`harnessAlone`): the submitters,
 // Redis and the replies without the engine.
+// Before phase 1, BENCH_WARMUP_ORDERS go through the same loop unmeasured: in a cold process
+// the JIT's optimizing compiles of the hot paths took a large share of the first seconds,
+// which an engine that has been running for a while no longer pays.
 // Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...}, offered: [...] }.
-//   BENCH_ORDERS (default 40000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
+//   BENCH_ORDERS (default 40000), BENCH_WARMUP_ORDERS (default 20000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
 //   BENCH_RATES offered orders/s (default 1000,2000,3000,4000; "" skips phase 3),
 //   BENCH_RATE_SECONDS per rate (default 4),
 //   BENCH_WINDOW in-flight commands (default 1000), BENCH_BUS (redis | memory; default
@@ -45,6 +48,7 @@ import type { Job, WorkerOptions } from './submitter-worker.ts';
 import { closedLoop, offered, type Timed, throughIntake } from './submitters.ts';
 
 const N = Number(process.env.BENCH_ORDERS ?? 40_000);
+const N_WARMUP = Number(process.env.BENCH_WARMUP_ORDERS ?? 20_000);
 const N_INTAKE = Number(process.env.BENCH_INTAKE_ORDERS ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
 const RATES = (process.env.BENCH_RATES ?? '1000,2000,3000,4000')
@@ -334,6 +338,7 @@ try {
     sweepMs: 3_600_000,
     ...(process.env.BENCH_MAX_BATCH ? { maxBatch: Number(process.env.BENCH_MAX_BATCH) } : {}),
   });
+  const warmup = await intake(t.db, users, N_WARMUP);
   const messages = await intake(t.db, users, N);
   const offeredMessages = await intake(
     t.db,
@@ -345,13 +350,10 @@ try {
   await t.db.$executeRawUnsafe('ANALYZE');
   console.error(`intake of ${N} orders written; measuring (window ${WINDOW}, ${BUS} bus)`);
 
-  const profile = await startProfile(process.env.BENCH_CPU_PROFILE);
-  const cpuBefore = cpuNow();
-  const { latencies, seconds } = await submitters.closed(messages, WINDOW);
-  const cpu = cpuPerOrder(cpuBefore, cpuNow(), N);
-  await profile?.stop();
-  const closedLoopLatency = percentiles(latencies);
-  const trades = await t.db.trade.count();
+  if (warmup.length > 0) {
+    await submitters.closed(warmup, WINDOW);
+    console.error(`warm-up of ${warmup.length} orders done (not measured)`);
+  }
   // Where the time goes: the settlement transactions (one at a time per market) against the
   // whole run. Orders per second of transaction time is what settlement alone could sustain.
   const { batchSize, commitSeconds } = engine.service.metrics;
@@ -359,9 +361,25 @@ try {
     (await h.get()).values
       .filter((v) => v.metricName?.endsWith(suffix))
       .reduce((a, v) => a + v.value, 0);
-  const batches = await total(batchSize, '_count');
-  const commands = await total(batchSize, '_sum');
-  const commitTotal = await total(commitSeconds, '_sum');
+  const settlementTotals = async () => ({
+    batches: await total(batchSize, '_count'),
+    commands: await total(batchSize, '_sum'),
+    commitSeconds: await total(commitSeconds, '_sum'),
+    trades: await t.db.trade.count(),
+  });
+  const before = await settlementTotals();
+
+  const profile = await startProfile(process.env.BENCH_CPU_PROFILE);
+  const cpuBefore = cpuNow();
+  const { latencies, seconds } = await submitters.closed(messages, WINDOW);
+  const cpu = cpuPerOrder(cpuBefore, cpuNow(), N);
+  await profile?.stop();
+  const closedLoopLatency = percentiles(latencies);
+  const after = await settlementTotals();
+  const trades = after.trades - before.trades;
+  const batches = after.batches - before.batches;
+  const commands = after.commands - before.commands;
+  const commitTotal = after.commitSeconds - before.commitSeconds;
   const settlement = {
     batches,
     meanBatch: Math.round(commands / batches),
