@@ -5,6 +5,7 @@ import { type Bus, engineQueue, type Unsubscribe } from '@flowex/bus';
 import { type Db, FEE_ACCOUNT_EMAIL } from '@flowex/db';
 import type { Logger } from '@flowex/server';
 import type { EngineCommandMessage } from '../intake/protocol.ts';
+import { warnIfAutovacuumOff } from './autovacuum.ts';
 import { serveBookSnapshots } from './book-snapshot.ts';
 import { FeeSchedule } from './fees.ts';
 import { MarketRunner } from './market.ts';
@@ -58,6 +59,7 @@ export class EngineService {
     const fee = await this.o.db.user.findUnique({ where: { email: FEE_ACCOUNT_EMAIL } });
     if (!fee) throw new Error(`fee account ${FEE_ACCOUNT_EMAIL} missing: seed the database`);
     this.feeAccountId = fee.id;
+    await warnIfAutovacuumOff(this.o.db, this.o.logger);
     await this.fees.load();
     const symbols =
       this.o.markets ??
