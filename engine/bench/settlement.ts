@@ -22,7 +22,7 @@
 // Before phase 1, BENCH_WARMUP_ORDERS go through the same loop unmeasured: in a cold process
 // the JIT's optimizing compiles of the hot paths took a large share of the first seconds,
 // which an engine that has been running for a while no longer pays. Before each measured phase,
-// VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `maintain`).
+// VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `vacuumBetweenPhases`).
 // Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...}, offered: [...] }.
 //   BENCH_ORDERS (default 40000), BENCH_WARMUP_ORDERS (default 20000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
 //   BENCH_RATES offered orders/s (default 1000,2000,3000,4000; "" skips phase 3),
@@ -41,7 +41,7 @@ import { Worker } from 'node:worker_threads';
 import { type Bus, engineQueue, MemoryBus, RedisBus } from '@flowex/bus';
 import { createDb, type Db, seedDatabase } from '@flowex/db';
 import { createTestDatabase } from '@flowex/db/testing';
-import { namedCpuMs, ownCpuMs } from '@flowex/server/bench';
+import { namedCpuMs, ownCpuMs, vacuumBetweenPhases } from '@flowex/server/bench';
 import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
 import { startEngine } from '../src/main.ts';
 import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
@@ -310,16 +310,6 @@ async function startCommitProbe(databaseUrl: string, seconds: number) {
   })();
 }
 
-/**
- * Between phases, what autovacuum does on a production server: this machine's PostgreSQL runs
- * with `autovacuum = off`, so each phase would otherwise run on the dead row versions its
- * predecessors left (every settled order is an updated row). BENCH_VACUUM=0 skips it.
- */
-async function maintain(db: Db) {
-  if (process.env.BENCH_VACUUM === '0') return;
-  await db.$executeRawUnsafe('VACUUM ANALYZE');
-}
-
 /** Profiles this thread (the engine's) from now until `stop`, which writes the profile. */
 async function startProfile(file: string | undefined) {
   if (!file) return undefined;
@@ -365,7 +355,7 @@ try {
     await submitters.closed(warmup, WINDOW);
     console.error(`warm-up of ${warmup.length} orders done (not measured)`);
   }
-  await maintain(t.db);
+  await vacuumBetweenPhases(t.db);
   // Where the time goes: the settlement transactions (one at a time per market) against the
   // whole run. Orders per second of transaction time is what settlement alone could sustain.
   const { batchSize, commitSeconds } = engine.service.metrics;
@@ -417,7 +407,7 @@ try {
       })
     | undefined;
   if (N_INTAKE > 0) {
-    await maintain(t.db);
+    await vacuumBetweenPhases(t.db);
     const cpuBeforeIntake = cpuNow();
     const run = await submitters.intake(users, N_INTAKE, WINDOW);
     const { busyPercent, ...intakeCpu } = cpuPerOrder(cpuBeforeIntake, cpuNow(), N_INTAKE);
@@ -450,7 +440,7 @@ try {
     seq: '0',
   }));
   let from = 0;
-  await maintain(t.db);
+  await vacuumBetweenPhases(t.db);
   for (const rate of RATES) {
     const commands = offeredMessages.slice(from, from + rate * RATE_SECONDS);
     from += commands.length;

@@ -5,14 +5,14 @@
 // so CPU can be read per process. Ends with one JSON line of figures.
 //
 // First BENCH_WARMUP_SECONDS (default 10) of the same load on all four markets, not measured;
-// before each measured phase, VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `maintain`).
+// before each measured phase, VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `vacuumBetweenPhases`).
 // The two main phases are closed loops (BENCH_CONCURRENCY requests in flight): their latency
 // is measured at saturation, where it is queueing. Then, on one market, requests are offered
 // open-loop at fixed rates (BENCH_OFFERED_RATES requests/s, BENCH_OFFERED_SECONDS each),
 // latency counted from each request's due time: the placeOrder p99 the platform gives below
 // saturation, and the highest rate up to which it stays within 50 ms.
 import { randomBytes } from 'node:crypto';
-import { namedCpuMs, ownCpuMs, processCpuMs } from '@flowex/server/bench';
+import { namedCpuMs, ownCpuMs, processCpuMs, vacuumBetweenPhases } from '@flowex/server/bench';
 import { createClient } from 'graphql-ws';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
@@ -33,7 +33,6 @@ const OFFERED_SECONDS = Number(process.env.BENCH_OFFERED_SECONDS ?? 8);
 // subgraph's went to optimizing compiles in a cold 15 s phase), which a platform that has
 // been running for a while no longer pays.
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
-const VACUUM_BETWEEN_PHASES = process.env.BENCH_VACUUM !== '0';
 const LATENCY_TARGET_MS = 50;
 
 const MARKETS = {
@@ -287,17 +286,6 @@ async function phase(
   };
 }
 
-/**
- * Between phases, what autovacuum does on a production server: this machine's PostgreSQL runs
- * with `autovacuum = off`, so without it every phase would run on the dead row versions and
- * the planner statistics (empty tables) its predecessors left — each phase slower than the
- * one before for that reason alone.
- */
-async function maintain(platform: TestPlatform) {
-  if (!VACUUM_BETWEEN_PHASES) return;
-  await platform.database.db.$executeRawUnsafe('VACUUM ANALYZE');
-}
-
 async function main() {
   await requireRedis();
   console.log(
@@ -316,13 +304,13 @@ async function main() {
       await phase(platform, traders, allMarkets, 'warm-up (not measured)', {
         seconds: WARMUP_SECONDS,
       });
-    await maintain(platform);
+    await vacuumBetweenPhases(platform.database.db);
     const one = await phase(platform, traders, ['BTC-USDT'], 'one market');
-    await maintain(platform);
+    await vacuumBetweenPhases(platform.database.db);
     const four = await phase(platform, traders, allMarkets, 'four markets');
     const offered = [];
     for (const rate of OFFERED_RATES) {
-      await maintain(platform);
+      await vacuumBetweenPhases(platform.database.db);
       offered.push(
         await phase(platform, traders, ['BTC-USDT'], `offered ${rate} req/s`, {
           offeredPerSecond: rate,

@@ -1,5 +1,6 @@
 // What benchmark scripts share: CPU time per process from Linux's /proc, so each bench can
-// say where the time went. Elsewhere the figures are NaN (or 0 for processes found by name).
+// say where the time went (elsewhere the figures are NaN, or 0 for processes found by name),
+// and the database upkeep between phases.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** /proc reports CPU time in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
@@ -54,4 +55,17 @@ export function namedCpuMs(name: string): number {
 export function ownCpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
+}
+
+/**
+ * Between a bench's phases, what autovacuum does on a production server: this machine's
+ * PostgreSQL runs with `autovacuum = off`, so each phase would otherwise run on the dead row
+ * versions and the planner statistics (of empty tables) its predecessors left — each phase
+ * slower than the one before for that reason alone. BENCH_VACUUM=0 skips it.
+ */
+export async function vacuumBetweenPhases(db: {
+  $executeRawUnsafe(sql: string): PromiseLike<unknown>;
+}): Promise<void> {
+  if (process.env.BENCH_VACUUM === '0') return;
+  await db.$executeRawUnsafe('VACUUM ANALYZE');
 }
