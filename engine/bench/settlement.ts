@@ -38,7 +38,7 @@ import { Session } from 'node:inspector/promises';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { type Bus, engineQueue, MemoryBus, RedisBus } from '@flowex/bus';
+import { type Bus, MemoryBus, RedisBus } from '@flowex/bus';
 import { createDb, type Db, seedDatabase } from '@flowex/db';
 import { createTestDatabase } from '@flowex/db/testing';
 import { namedCpuMs, ownCpuMs, vacuumBetweenPhases } from '@flowex/server/bench';
@@ -59,7 +59,63 @@ const RATES = (process.env.BENCH_RATES ?? '1000,2000,3000,4000')
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 4);
 const LATENCY_TARGET_MS = 50;
 const USERS = 200;
-const M = 'BTC-USDT';
+
+/**
+ * The markets orders are spread over, round robin (`BENCH_MARKETS`, default 1: BTC-USDT
+ * only). Each rests around its own price: 41 price levels (`mid` ± 20 `step`s, in units of
+ * 10^-priceScale) and 1 – 10 lots of `lot` (in units of 10^-quantityScale), all exact.
+ */
+const MARKET_SHAPES = [
+  {
+    symbol: 'BTC-USDT',
+    base: 'BTC',
+    quote: 'USDT',
+    mid: 3_000_000n,
+    step: 100n,
+    priceScale: 2,
+    lot: 1n,
+    quantityScale: 3,
+  },
+  {
+    symbol: 'ETH-USDT',
+    base: 'ETH',
+    quote: 'USDT',
+    mid: 200_000n,
+    step: 10n,
+    priceScale: 2,
+    lot: 1n,
+    quantityScale: 2,
+  },
+  {
+    symbol: 'SOL-USDT',
+    base: 'SOL',
+    quote: 'USDT',
+    mid: 10_000n,
+    step: 1n,
+    priceScale: 2,
+    lot: 1n,
+    quantityScale: 1,
+  },
+  {
+    symbol: 'ETH-BTC',
+    base: 'ETH',
+    quote: 'BTC',
+    mid: 6_000n,
+    step: 1n,
+    priceScale: 5,
+    lot: 1n,
+    quantityScale: 2,
+  },
+] as const;
+const MARKET_COUNT = Number(process.env.BENCH_MARKETS ?? 1);
+if (!(MARKET_COUNT >= 1 && MARKET_COUNT <= MARKET_SHAPES.length)) {
+  throw new Error(`BENCH_MARKETS must be 1 – ${MARKET_SHAPES.length}`);
+}
+const MARKETS = MARKET_SHAPES.slice(0, MARKET_COUNT);
+/** The market of phase 2 (intake through submitOrder, which prices around BTC-USDT's level). */
+const M = MARKET_SHAPES[0].symbol;
+/** Enough of every asset the markets trade for every order of the run. */
+const FUNDING = { BTC: '100000', ETH: '10000000', SOL: '1000000000', USDT: '10000000000' };
 const BUS = process.env.BENCH_BUS === 'memory' ? 'memory' : 'redis';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const streamPrefix = `bench-settlement-${process.pid}:`;
@@ -80,7 +136,7 @@ function buses(databaseUrl: string): {
     return {
       engineBus: bus,
       submitters: {
-        closed: (messages, window) => closedLoop(bus, M, messages, window),
+        closed: (messages, window) => closedLoop(bus, messages, window),
         offered: (rate, messages, queue) => offered(bus, queue, rate, messages),
         intake: (users, count, window) => throughIntake(db, bus, M, users, count, window),
       },
@@ -118,7 +174,8 @@ function buses(databaseUrl: string): {
     engineBus,
     submitters: {
       closed: (messages, window) => run({ kind: 'closed', messages, window }),
-      offered: (rate, messages, queue) => run({ kind: 'offered', messages, rate, queue }),
+      offered: (rate, messages, queue) =>
+        run({ kind: 'offered', messages, rate, ...(queue ? { queue } : {}) }),
       intake: (users, count, window) => run({ kind: 'intake', users, count, window }),
     },
     async close() {
@@ -132,7 +189,8 @@ function buses(databaseUrl: string): {
 
 interface Submitters {
   closed(messages: EngineCommandMessage[], window: number): Promise<Timed>;
-  offered(rate: number, messages: EngineCommandMessage[], queue: string): Promise<Timed>;
+  /** To each message's market, or all to `queue`. */
+  offered(rate: number, messages: EngineCommandMessage[], queue?: string): Promise<Timed>;
   intake(users: { id: string }[], count: number, window: number): Promise<Timed>;
 }
 
@@ -147,10 +205,7 @@ async function fundUsers(db: Db) {
     where: { id: { in: ids } },
     select: { id: true, accountNo: true },
   });
-  for (const [asset, amount] of [
-    ['BTC', '100000'],
-    ['USDT', '10000000000'],
-  ] as const) {
+  for (const [asset, amount] of Object.entries(FUNDING)) {
     await db.$executeRawUnsafe(
       `WITH d AS (INSERT INTO "Transaction" (id, "userId", "assetCode", type, status, amount, "updatedAt")
                   SELECT gen_random_uuid(), u, $2, 'DEPOSIT', 'COMPLETED', $3::numeric, now()
@@ -175,6 +230,12 @@ async function fundUsers(db: Db) {
   return rows;
 }
 
+/** `units` × 10^-scale as an exact decimal string. */
+function decimal(units: bigint, scale: number): string {
+  const digits = units.toString().padStart(scale + 1, '0');
+  return scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
 /** p50 / p99 / p99.9 of latencies in ms (sorted in place). */
 function percentiles(latencies: Float64Array) {
   latencies.sort();
@@ -189,21 +250,34 @@ async function intake(db: Db, users: { id: string; accountNo: number }[], count:
   const CHUNK = 5000;
   for (let start = 0; start < count; start += CHUNK) {
     const n = Math.min(CHUNK, count - start);
-    const specs = Array.from({ length: n }, () => {
+    const specs = Array.from({ length: n }, (_, i) => {
+      const market = MARKETS[(start + i) % MARKETS.length]!;
       const u = users[Math.floor(Math.random() * users.length)]!;
       const side = Math.random() < 0.5 ? ('BUY' as const) : ('SELL' as const);
-      const price = (30_000 + Math.floor(Math.random() * 41) - 20).toFixed(2);
-      const quantity = (0.001 * (1 + Math.floor(Math.random() * 10))).toFixed(3);
-      const hold = side === 'BUY' ? (Number(price) * Number(quantity)).toFixed(5) : quantity;
-      return { u, side, price, quantity, hold, asset: side === 'BUY' ? 'USDT' : 'BTC' };
+      const price = market.mid + BigInt(Math.floor(Math.random() * 41) - 20) * market.step;
+      const quantity = market.lot * BigInt(1 + Math.floor(Math.random() * 10));
+      const scaled = (units: bigint, scale: number) => decimal(units, scale);
+      return {
+        market: market.symbol,
+        u,
+        side,
+        price: scaled(price, market.priceScale),
+        quantity: scaled(quantity, market.quantityScale),
+        // A buy holds the quote it may spend (exactly price × quantity), a sell its base.
+        hold:
+          side === 'BUY'
+            ? scaled(price * quantity, market.priceScale + market.quantityScale)
+            : scaled(quantity, market.quantityScale),
+        asset: side === 'BUY' ? market.quote : market.base,
+      };
     });
     const ids = await db.$queryRawUnsafe<{ id: string }[]>(
       `INSERT INTO "Order" ("userId", "marketSymbol", side, type, price, quantity, "holdAsset", "holdRemaining", "updatedAt")
-       SELECT u, $1, s::"OrderSide", 'LIMIT', p, q, a, h, now()
-         FROM unnest($2::uuid[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $7::numeric[])
-           WITH ORDINALITY AS x(u, s, p, q, a, h, i)
+       SELECT u, m, s::"OrderSide", 'LIMIT', p, q, a, h, now()
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $7::numeric[])
+           WITH ORDINALITY AS x(m, u, s, p, q, a, h, i)
         ORDER BY i RETURNING id::text AS id`,
-      M,
+      specs.map((s) => s.market),
       specs.map((s) => s.u.id),
       specs.map((s) => s.side),
       specs.map((s) => s.price),
@@ -246,15 +320,15 @@ async function intake(db: Db, users: { id: string; accountNo: number }[], count:
     );
     const cmds = await db.$queryRawUnsafe<{ id: string }[]>(
       `INSERT INTO "EngineCommand" ("marketSymbol", kind, "orderId", "userId", payload)
-       SELECT $1, 'PLACE', o, u, p FROM unnest($2::bigint[], $3::uuid[], $4::jsonb[]) WITH ORDINALITY AS x(o, u, p, i)
+       SELECT m, 'PLACE', o, u, p FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::jsonb[]) WITH ORDINALITY AS x(m, o, u, p, i)
         ORDER BY i RETURNING id::text AS id`,
-      M,
+      specs.map((s) => s.market),
       bodies.map((b) => b.orderId),
       bodies.map((b) => b.userId),
       bodies.map((b) => JSON.stringify(b)),
     );
     bodies.forEach((body, i) => {
-      messages.push({ commandId: cmds[i]!.id, marketSymbol: M, body });
+      messages.push({ commandId: cmds[i]!.id, marketSymbol: specs[i]!.market, body });
     });
   }
   return messages;
@@ -333,7 +407,7 @@ try {
   const users = await fundUsers(t.db);
   const { engineBus, submitters, close: closeBuses } = buses(t.url);
   const engine = await startEngine(testConfig(), t.db, engineBus, {
-    markets: [M],
+    markets: MARKETS.map((m) => m.symbol),
     databaseUrl: t.url,
     port: 0,
     sweepMs: 3_600_000,
@@ -349,7 +423,9 @@ try {
   // Statistics as autovacuum would have them after such a bulk load (planner estimates for the
   // 40,000 pre-written commands and orders), so that plans are those of a running system.
   await t.db.$executeRawUnsafe('ANALYZE');
-  console.error(`intake of ${N} orders written; measuring (window ${WINDOW}, ${BUS} bus)`);
+  console.error(
+    `intake of ${N} orders written over ${MARKETS.map((m) => m.symbol).join(', ')}; measuring (window ${WINDOW}, ${BUS} bus)`,
+  );
 
   if (warmup.length > 0) {
     await submitters.closed(warmup, WINDOW);
@@ -368,6 +444,10 @@ try {
     commands: await total(batchSize, '_sum'),
     commitSeconds: await total(commitSeconds, '_sum'),
     trades: await t.db.trade.count(),
+    // Rows written once per (user, asset, …) per batch, not per order (netted): fewer per
+    // order the larger the batches.
+    ledgerRows: await t.db.ledgerEntry.count(),
+    transactionRows: await t.db.transaction.count(),
   });
   const before = await settlementTotals();
 
@@ -388,12 +468,16 @@ try {
     meanCommitMs: Number(((commitTotal / batches) * 1000).toFixed(1)),
     commitBusyPercent: Math.round((commitTotal / seconds) * 100),
     ordersPerCommitSecond: Math.round(commands / commitTotal),
+    ledgerRowsPerOrder: Number(((after.ledgerRows - before.ledgerRows) / commands).toFixed(2)),
+    transactionRowsPerOrder: Number(
+      ((after.transactionRows - before.transactionRows) / commands).toFixed(2),
+    ),
   };
   console.error(
     `CPU per order: ${cpu.bench} µs in this process (engine, and the submitters' thread), ${cpu.postgres} µs PostgreSQL, ${cpu.redis} µs Redis (${cpu.busyPercent}% of ${CORES} cores busy)`,
   );
   console.error(
-    `${settlement.batches} batches of ${settlement.meanBatch} commands on average; one settlement transaction took ${settlement.meanCommitMs} ms on average and transactions were in flight ${settlement.commitBusyPercent}% of the run: settlement alone sustains at most ${settlement.ordersPerCommitSecond} orders/s per market at that cost`,
+    `${settlement.batches} batches of ${settlement.meanBatch} commands on average; one settlement transaction took ${settlement.meanCommitMs} ms on average and transactions were in flight ${settlement.commitBusyPercent}% of the run (summed over markets): settlement alone sustains at most ${settlement.ordersPerCommitSecond} orders/s per market at that cost; ${settlement.ledgerRowsPerOrder} ledger and ${settlement.transactionRowsPerOrder} transaction rows per order`,
   );
   // Phase 2: intake inside the clock, through the trading subgraph's own function and a
   // pool of its own (as the subgraph has).
@@ -445,7 +529,7 @@ try {
     const commands = offeredMessages.slice(from, from + rate * RATE_SECONDS);
     from += commands.length;
     const probe = await startCommitProbe(t.url, RATE_SECONDS);
-    const run = await submitters.offered(rate, commands, engineQueue(M));
+    const run = await submitters.offered(rate, commands);
     const commitProbe = await probe;
     // The same messages at the same rate answered at once by an echo on the engine's bus:
     // what the submitters, Redis and the replies cost without the engine.
@@ -475,6 +559,7 @@ try {
     JSON.stringify({
       benchmark: 'settlement',
       bus: BUS,
+      markets: MARKETS.map((m) => m.symbol),
       orders: N,
       trades,
       window: WINDOW,

@@ -8,7 +8,7 @@ import { closedLoop, offered, throughIntake } from './submitters.ts';
 
 export type Job =
   | { kind: 'closed'; messages: EngineCommandMessage[]; window: number }
-  | { kind: 'offered'; messages: EngineCommandMessage[]; rate: number; queue: string }
+  | { kind: 'offered'; messages: EngineCommandMessage[]; rate: number; queue?: string }
   | { kind: 'intake'; users: { id: string }[]; count: number; window: number }
   | { kind: 'stop' };
 
@@ -33,7 +33,7 @@ port.on('message', async (job: Job) => {
   }
   const result =
     job.kind === 'closed'
-      ? await closedLoop(bus, options.market, job.messages, job.window)
+      ? await closedLoop(bus, job.messages, job.window)
       : job.kind === 'offered'
         ? await offered(bus, job.queue, job.rate, job.messages)
         : await throughIntake(db, bus, options.market, job.users, job.count, job.window);

@@ -13,10 +13,9 @@ export interface Timed {
   timedOut?: number;
 }
 
-/** `window` commands in flight; each latency from its own send. */
+/** `window` commands in flight, each to its market's engine; each latency from its own send. */
 export async function closedLoop(
   bus: Bus,
-  market: string,
   messages: EngineCommandMessage[],
   window: number,
 ): Promise<Timed> {
@@ -27,7 +26,10 @@ export async function closedLoop(
     while (next < messages.length) {
       const i = next++;
       const sent = performance.now();
-      await bus.request<CommandReply>(engineQueue(market), messages[i]!, { timeoutMs: 60_000 });
+      const message = messages[i]!;
+      await bus.request<CommandReply>(engineQueue(message.marketSymbol), message, {
+        timeoutMs: 60_000,
+      });
       latencies[i] = performance.now() - sent;
     }
   };
@@ -36,13 +38,13 @@ export async function closedLoop(
 }
 
 /**
- * The commands offered open-loop at `rate` per second to `queue`, whatever the replies do;
- * each latency counts from the moment its command was due, so a stall of this loop is not
- * hidden.
+ * The commands offered open-loop at `rate` per second, each to its market's engine (or all to
+ * `queue`), whatever the replies do; each latency counts from the moment its command was due,
+ * so a stall of this loop is not hidden.
  */
 export async function offered(
   bus: Bus,
-  queue: string,
+  queue: string | undefined,
   rate: number,
   commands: EngineCommandMessage[],
 ): Promise<Timed> {
@@ -59,9 +61,13 @@ export async function offered(
       const i = sent;
       const dueAt = started + (i * 1000) / rate;
       replies.push(
-        bus.request<CommandReply>(queue, commands[i]!, { timeoutMs: 60_000 }).then(() => {
-          latencies[i] = performance.now() - dueAt;
-        }),
+        bus
+          .request<CommandReply>(queue ?? engineQueue(commands[i]!.marketSymbol), commands[i]!, {
+            timeoutMs: 60_000,
+          })
+          .then(() => {
+            latencies[i] = performance.now() - dueAt;
+          }),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
