@@ -257,7 +257,6 @@ export async function submitOrder(
   const timeInForce: TimeInForce = LIMIT_TYPES.has(type) ? (input.timeInForce ?? 'GTC') : 'IOC';
   const stp = input.selfTradePrevention ?? 'EXPIRE_TAKER';
   const postOnly = input.postOnly ?? false;
-  const opt = (v: bigint | undefined) => (v === undefined ? null : fromAtoms(v));
 
   // The command without what the statement adds (orderId, accountNo, createdAt).
   const payload: Omit<PlaceCommand, 'orderId' | 'accountNo'> = {
@@ -678,4 +677,9 @@ async function queueCommand(
   };
   if (command.traceparent) msg.traceparent = command.traceparent;
   return msg;
+}
+
+/** An optional amount as the command's decimal, or null (module-level: see `dec` in trading). */
+function opt(v: bigint | undefined): string | null {
+  return v === undefined ? null : fromAtoms(v);
 }

@@ -7,8 +7,16 @@
 import type { LedgerBucket, LedgerEntryType } from '@flowex/db';
 import type { LedgerRow } from './settlement.ts';
 
+type NettedRow = Omit<LedgerRow, 'reference'>;
+
 export class NettedJournal {
-  private readonly rows = new Map<string, Omit<LedgerRow, 'reference'>>();
+  /** Every row, in the order first posted. */
+  private readonly rows: NettedRow[] = [];
+  /**
+   * The rows by user, then asset (a handful of bucket/type pairs each): lookups by the strings
+   * the caller already holds, where one composite key built a new string per posting.
+   */
+  private readonly accounts = new Map<string | null, Map<string, NettedRow[]>>();
 
   constructor(readonly journalId: string) {}
 
@@ -20,16 +28,31 @@ export class NettedJournal {
     amount: bigint,
   ): void {
     if (amount === 0n) return;
-    const key = `${userId}|${assetCode}|${bucket}|${type}`;
-    const row = this.rows.get(key);
-    if (row) row.amount += amount;
-    else this.rows.set(key, { journalId: this.journalId, userId, assetCode, bucket, type, amount });
+    let assets = this.accounts.get(userId);
+    if (!assets) {
+      assets = new Map();
+      this.accounts.set(userId, assets);
+    }
+    let kinds = assets.get(assetCode);
+    if (!kinds) {
+      kinds = [];
+      assets.set(assetCode, kinds);
+    }
+    for (const row of kinds) {
+      if (row.bucket === bucket && row.type === type) {
+        row.amount += amount;
+        return;
+      }
+    }
+    const row = { journalId: this.journalId, userId, assetCode, bucket, type, amount };
+    kinds.push(row);
+    this.rows.push(row);
   }
 
   /** The netted rows (none that nets to zero), all pointing at what caused them. */
   entries(reference: string): LedgerRow[] {
     const out: LedgerRow[] = [];
-    for (const row of this.rows.values()) if (row.amount !== 0n) out.push({ ...row, reference });
+    for (const row of this.rows) if (row.amount !== 0n) out.push({ ...row, reference });
     return out;
   }
 }

@@ -9,7 +9,21 @@ export const ONE = 10n ** 18n;
 /** Decimal string (or Prisma.Decimal / decimal.js value) to atoms. Throws beyond 18 decimals. */
 export function toAtoms(value: string | number | bigint | { toFixed(): string }): bigint {
   if (typeof value === 'bigint') return value * ONE;
-  const text = typeof value === 'object' ? value.toFixed() : String(value);
+  if (typeof value !== 'string')
+    return parseAtoms(typeof value === 'object' ? value.toFixed() : String(value));
+  // Commands repeat the same prices and quantities all the time (see recentDecimals).
+  let atoms = recentAtoms.get(value);
+  if (atoms === undefined) {
+    atoms = parseAtoms(value);
+    if (recentAtoms.size >= 16_384) recentAtoms.clear();
+    recentAtoms.set(value, atoms);
+  }
+  return atoms;
+}
+
+const recentAtoms = new Map<string, bigint>();
+
+function parseAtoms(text: string): bigint {
   const m = /^([+-])?(\d*)(?:\.(\d*))?$/.exec(text.trim());
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new RangeError(`not a decimal: ${text}`);
   const frac = m[3] ?? '';
