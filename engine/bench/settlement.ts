@@ -9,7 +9,7 @@
 // the embedded mode's in-process bus instead (what the figures before 2026-12-01's fifth
 // session measured).
 // The engine runs on this process's main thread, so npm's script gives it the engine process's
-// Node flags (ENGINE_NODE_ARGS in apps/start/src/services.ts); through Redis the submitters run
+// Node flags (SERVICE_NODE_ARGS in apps/start/src/services.ts); through Redis the submitters run
 // in a worker thread (submitter-worker.ts), as the trading subgraph is a process of its own.
 // Phase 3 ("offered rates"): the closed loop above measures latency at saturation, where it is
 // queueing; here pre-written commands are offered open-loop at fixed rates, each latency taken

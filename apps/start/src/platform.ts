@@ -5,7 +5,7 @@ import { MemoryBus } from '@flowex/bus';
 import type { Config } from '@flowex/config';
 import { createDb, type Db, migrateDatabase, seedDatabase } from '@flowex/db';
 import type { Logger, RunningService } from '@flowex/server';
-import { services } from './services.ts';
+import { SERVICE_NODE_ARGS, services } from './services.ts';
 import { Supervisor } from './supervisor.ts';
 
 export interface Platform {
@@ -40,7 +40,7 @@ export async function startPlatform(
     await db.$disconnect();
     const supervisor = new Supervisor({ ...process.env, DATABASE_URL: databaseUrl }, logger);
     for (const service of services) {
-      supervisor.start(service.name, service.entry, service.nodeArgs);
+      supervisor.start(service.name, service.entry, SERVICE_NODE_ARGS);
     }
     try {
       // Up means usable: the gateway's /ready answers once every subgraph (and Redis) is
