@@ -65,6 +65,8 @@ export interface TestSubgraph {
   stop(): Promise<void>;
   /** Restart on the same port after stop(). */
   restart(): Promise<void>;
+  /** Every GraphQL request it received over HTTP: whether it carried the text, the hash. */
+  received: { query: boolean; hash: boolean }[];
 }
 
 interface Ctx {
@@ -98,8 +100,17 @@ async function serve(
   let apollo: ApolloServer<Ctx>;
   let wsServer: WebSocketServer | undefined;
   let port = options.port ?? 0;
+  const received: TestSubgraph['received'] = [];
+  const recorder = {
+    async requestDidStart({ request }: { request: { query?: string; extensions?: object } }) {
+      received.push({
+        query: request.query !== undefined,
+        hash: request.extensions !== undefined && 'persistedQuery' in request.extensions,
+      });
+    },
+  };
   const start = async () => {
-    apollo = new ApolloServer<Ctx>({ schema, logger: silentLogger });
+    apollo = new ApolloServer<Ctx>({ schema, logger: silentLogger, plugins: [recorder] });
     await apollo.start();
     server = createGraphQLHttpServer<Ctx>({
       apollo,
@@ -144,6 +155,7 @@ async function serve(
       await apollo.stop();
     },
     restart: start,
+    received,
   };
 }
 

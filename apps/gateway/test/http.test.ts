@@ -48,6 +48,19 @@ describe('queries and mutations', () => {
     });
   });
 
+  it('sends an operation to a subgraph in full once, then by its hash alone', async () => {
+    const q = { query: '{ apq: recentTrades(market: "BTC-USDT", limit: 1) { id } }' };
+    p.md.received.length = 0;
+    for (let i = 0; i < 3; i++) {
+      expect((await gql(p.url, q)).body).toEqual({ data: { apq: [{ id: 't0' }] } });
+    }
+    expect(p.md.received).toEqual([
+      { query: true, hash: true },
+      { query: false, hash: true },
+      { query: false, hash: true },
+    ]);
+  });
+
   it('runs mutations', async () => {
     const res = await gql(p.url, { query: 'mutation { ping(n: 41) }' });
     expect(res.body).toEqual({ data: { ping: 42 } });

@@ -256,8 +256,14 @@ describe('subgraph failures', () => {
     expect(ready.status).toBe(503);
     await p.md.restart();
     await new Promise((r) => setTimeout(r, 350));
+    p.md.received.length = 0;
     const back = await gql(p.url, q);
     expect(back.body.errors).toBeUndefined();
     expect(back.body.data.recentTrades[0].market.baseAsset.name).toBe('Bitcoin');
+    // The restarted subgraph had lost the operation its hash names: sent again in full.
+    expect(p.md.received).toEqual([
+      { query: false, hash: true },
+      { query: true, hash: true },
+    ]);
   });
 });
