@@ -28,7 +28,7 @@ export interface ServiceDefinition {
  * 2,964 – 3,085 orders/s. The subgraphs and the gateway keep each request's objects alive
  * across its round trips: `npm run bench:platform` gained ≈ 6 % (one market 674 → 713,
  * four 556 → 592 orders/s, averages of four alternating pairs). The image's entry point
- * passes the same flag (infra/Dockerfile).
+ * (infra/Dockerfile) and `npm start` itself (the embedded mode's one process) pass the same flag.
  */
 export const SERVICE_NODE_ARGS = ['--max-semi-space-size=32'];
 
