@@ -283,6 +283,13 @@ async function phase(
     errors,
     errorSamples,
     cpuPercentPerProcess: cpuPercent,
+    // Where the time goes per request (placeOrder or cancelOrder): CPU ms of each process.
+    cpuMsPerRequest: Object.fromEntries(
+      Object.keys(cpuAfter).map((k) => [
+        k,
+        round((cpuAfter[k]! - (cpuBefore[k] ?? 0)) / (sorted.length + cancelSorted.length), 3),
+      ]),
+    ),
   };
 }
 
@@ -337,6 +344,12 @@ async function main() {
     }
     for (const r of rows)
       console.log(`CPU % per process (${r.label}): ${JSON.stringify(r.cpuPercentPerProcess)}`);
+    for (const r of [one, four]) {
+      const total = Object.values(r.cpuMsPerRequest).reduce((a, b) => a + b, 0);
+      console.log(
+        `CPU ms per request (${r.label}): ${round(total, 2)} in all, ${JSON.stringify(r.cpuMsPerRequest)}`,
+      );
+    }
     for (const r of rows)
       if (r.errorSamples.length) console.log(`errors (${r.label}): ${r.errorSamples.join(' | ')}`);
     console.log(
