@@ -153,10 +153,10 @@ function flattenAt(value: unknown, path: (string | number)[], at: number, out: u
 /**
  * A fetch's request bodies up to its variables. Subgraph calls use automatic persisted
  * queries: once a subgraph has seen an operation (sent in full with its hash), later calls
- * send only the hash, so the subgraph neither receives nor hashes the text again — Apollo
- * Server computed a SHA-256 of every query it was sent, ≈ 5 % of the trading subgraph's CPU
- * under bench:platform (its `crypto` is reached through `module.require`, which tsx's hooks
- * make dear).
+ * send only the hash, so the subgraph neither receives nor hashes the text again: Apollo
+ * Server computes a SHA-256 of every query it is sent (reaching `crypto` through
+ * `module.require`, which tsx's hooks make dear); without it the trading subgraph spent 2 – 8 %
+ * less CPU per request under bench:platform.
  */
 interface FetchBodies {
   /** The operation with its hash: registers it in the subgraph's persisted-query cache. */
