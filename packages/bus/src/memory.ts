@@ -2,10 +2,10 @@
 // commands queued until a consumer serves them, replies by correlation id — without I/O.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { PendingRequests } from './pending.ts';
 import {
   type Bus,
   BusRemoteError,
-  BusTimeoutError,
   DEFAULT_TIMEOUT_MS,
   type Envelope,
   jsonClone,
@@ -24,10 +24,7 @@ export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
   private readonly events = new EventEmitter();
   private readonly queues = new Map<string, Queue>();
-  private readonly waiting = new Map<
-    string,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void }
-  >();
+  private readonly pending = new PendingRequests();
   private closed = false;
 
   constructor() {
@@ -64,27 +61,11 @@ export class MemoryBus implements Bus {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const envelope: Envelope = { id, payload: jsonClone(payload), replyTo: 'local' };
     if (options.traceparent) envelope.traceparent = options.traceparent;
-    return new Promise<TRes>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new BusTimeoutError(queue, id, timeoutMs));
-      }, timeoutMs);
-      this.waiting.set(id, {
-        resolve: (v) => {
-          clearTimeout(timer);
-          this.waiting.delete(id);
-          resolve(v as TRes);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          this.waiting.delete(id);
-          reject(e);
-        },
-      });
-      const q = this.queue(queue);
-      if (q.handler) this.dispatch(q.handler, envelope);
-      else q.pending.push(envelope);
-    });
+    const answer = this.pending.wait<TRes>(id, queue, timeoutMs);
+    const q = this.queue(queue);
+    if (q.handler) this.dispatch(q.handler, envelope);
+    else q.pending.push(envelope);
+    return answer;
   }
 
   async serve<TReq = unknown, TRes = unknown>(
@@ -104,10 +85,7 @@ export class MemoryBus implements Bus {
   async close(): Promise<void> {
     this.closed = true;
     this.events.removeAllListeners();
-    for (const [id, w] of this.waiting) {
-      this.waiting.delete(id);
-      w.reject(new Error('bus closed'));
-    }
+    this.pending.failAll(new Error('bus closed'));
   }
 
   private queue(name: string): Queue {
@@ -130,11 +108,11 @@ export class MemoryBus implements Bus {
       result = Promise.reject(error);
     }
     result.then(
-      (value) => this.waiting.get(envelope.id)?.resolve(jsonClone(value)),
+      (value) => this.pending.settle(envelope.id, { result: jsonClone(value) }),
       (error: unknown) =>
-        this.waiting
-          .get(envelope.id)
-          ?.reject(new BusRemoteError(error instanceof Error ? error.message : String(error))),
+        this.pending.settle(envelope.id, {
+          error: new BusRemoteError(error instanceof Error ? error.message : String(error)),
+        }),
     );
   }
 }

@@ -4,10 +4,10 @@
 // and parses, so GraphQL subscriptions can listen to the engine's channels directly.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { PendingRequests } from './pending.ts';
 import {
   type Bus,
   BusRemoteError,
-  BusTimeoutError,
   DEFAULT_TIMEOUT_MS,
   type Envelope,
   type PublishedEvent,
@@ -56,8 +56,7 @@ export class RedisBus implements Bus {
   private readonly maxLen: number;
   private readonly blockMs: number;
   private readonly handlers = new Map<string, Set<(payload: unknown) => void>>();
-  /** Requests awaiting their reply, by id (settled through `answer`). */
-  private readonly waiting = new Map<string, Waiter>();
+  private readonly pending = new PendingRequests();
   private readonly stoppers = new Set<Unsubscribe>();
   private replyReady: Promise<unknown> | undefined;
   private pendingReplies = new Map<string, Reply[]>();
@@ -137,14 +136,7 @@ export class RedisBus implements Bus {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const envelope: Envelope = { id, replyTo: this.replyChannel, payload };
     if (options.traceparent) envelope.traceparent = options.traceparent;
-    // The waiter holds the promise's own functions: no closures per request (under tsx each
-    // named one also costs an esbuild `__name` call, ≈ 1 % of a subgraph's CPU).
-    const answer = new Promise<TRes>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.answer(id, { error: new BusTimeoutError(queue, id, timeoutMs) });
-      }, timeoutMs);
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-    });
+    const answer = this.pending.wait<TRes>(id, queue, timeoutMs);
     try {
       await this.commands.xadd(
         this.prefix + queue,
@@ -156,7 +148,7 @@ export class RedisBus implements Bus {
         JSON.stringify(envelope),
       );
     } catch (error) {
-      this.answer(id, { error: error as Error });
+      this.pending.settle(id, { error: error as Error });
     }
     return answer;
   }
@@ -249,7 +241,7 @@ export class RedisBus implements Bus {
     this.closed = true;
     await Promise.all([...this.stoppers].map((s) => s()));
     this.flushReplies(); // answers already given still reach their requesters
-    for (const id of [...this.waiting.keys()]) this.answer(id, { error: new Error('bus closed') });
+    this.pending.failAll(new Error('bus closed'));
     this.subscriber.disconnect();
     await this.commands.quit().catch(() => this.commands.disconnect());
   }
@@ -303,16 +295,6 @@ export class RedisBus implements Bus {
     }
   }
 
-  /** Settles a waiting request once (a late reply after its timeout finds nothing). */
-  private answer(id: string, outcome: { result: unknown } | { error: Error }) {
-    const w = this.waiting.get(id);
-    if (!w) return;
-    this.waiting.delete(id);
-    clearTimeout(w.timer);
-    if ('error' in outcome) w.reject(outcome.error);
-    else w.resolve(outcome.result);
-  }
-
   private onMessage(channel: string, message: string) {
     if (channel === this.replyChannel) {
       let replies: Reply | Reply[];
@@ -322,7 +304,7 @@ export class RedisBus implements Bus {
         return;
       }
       for (const reply of Array.isArray(replies) ? replies : [replies]) {
-        this.answer(
+        this.pending.settle(
           reply.id,
           reply.ok
             ? { result: reply.result }
@@ -341,10 +323,4 @@ export class RedisBus implements Bus {
     }
     for (const h of set) h(payload);
   }
-}
-
-interface Waiter {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
 }

@@ -104,6 +104,16 @@ function suite(name: string, make: () => Promise<{ client: Bus; server: Bus }>) 
       await stop();
     });
 
+    it('rejects the requests still waiting when the bus closes', async () => {
+      const own = await make();
+      const waiting = own.client.request(`q-${randomUUID()}`, {}, { timeoutMs: 3000 });
+      const refused = expect(waiting).rejects.toThrow('bus closed');
+      await nextTick();
+      await own.client.close();
+      await refused;
+      if (own.server !== own.client) await own.server.close();
+    });
+
     it('turns a handler error into BusRemoteError', async () => {
       const queue = `q-${randomUUID()}`;
       const stop = await server.serve(queue, () => {
