@@ -507,6 +507,10 @@ export class MarketRunner {
     } finally {
       this.draining = undefined;
     }
+    // The last answers may have brought new commands while the loop was finishing (an
+    // in-process requester sends its next one at once): they found it still running, so
+    // start it again rather than leave them to the next arrival or the sweep.
+    if (!this.stopped && this.queue.length > 0) this.kick();
   }
 
   /** Resolves when the next command is queued. */

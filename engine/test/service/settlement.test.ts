@@ -1,11 +1,13 @@
-import { MemoryBus } from '@flowex/bus';
+import { BusTimeoutError, engineQueue, MemoryBus } from '@flowex/bus';
 import { FEE_ACCOUNT_EMAIL } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   amendOrder,
+  type CommandReply,
   cancelAllOrders,
   cancelOrder,
+  type EngineCommandMessage,
   orderView,
   type RunningEngine,
   startEngine,
@@ -224,6 +226,50 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
       seq = delta.seq;
     }
     await off();
+  });
+
+  it('processes a command sent the moment the previous answer arrives', async () => {
+    // No sweep to pick up a command the loop left behind: only the loop itself answers.
+    await engine.stop();
+    engine = await startEngine(testConfig(), t.db, bus, {
+      markets: [M],
+      databaseUrl: t.url,
+      port: 0,
+      sweepMs: 3_600_000,
+    });
+    try {
+      const carol = await fundedUser(t.db, 'carol@example.com', { USDT: '1000' });
+      // Recorded but not sent yet, as if the trading process were slow to send them.
+      const held: EngineCommandMessage[] = [];
+      const holding = {
+        publish: async () => {},
+        request: async (queue: string, message: unknown) => {
+          held.push(message as EngineCommandMessage);
+          throw new BusTimeoutError(queue, 'held', 0);
+        },
+      } as unknown as MemoryBus;
+      for (let i = 0; i < 20; i++) {
+        const price = String(20_000 + i);
+        await submitOrder(t.db, holding, {
+          userId: carol.id,
+          marketSymbol: M,
+          side: 'BUY',
+          price,
+          quantity: '0.001',
+        });
+      }
+      // Each command leaves as the previous answer arrives, on the same thread: the answer
+      // is given while the loop finishes, and the next command must start it again.
+      for (const message of held) {
+        const reply = await bus.request<CommandReply>(engineQueue(M), message, {
+          timeoutMs: 3000,
+        });
+        expect(reply.outcome).toBe('placed');
+      }
+    } finally {
+      await engine.stop();
+      engine = await start();
+    }
   });
 
   it('cancels a resting order and releases its hold to the cent', async () => {
