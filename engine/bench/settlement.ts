@@ -63,7 +63,7 @@ const USERS = 200;
 /**
  * The markets orders are spread over, round robin (`BENCH_MARKETS`, default 1: BTC-USDT
  * only). Each rests around its own price: 41 price levels (`mid` ± 20 `step`s, in units of
- * 10^-priceScale) and 1 – 10 lots of `lot` (in units of 10^-quantityScale), all exact.
+ * 10^-priceScale), quantities of 1 – 10 units of 10^-quantityScale, all exact.
  */
 const MARKET_SHAPES = [
   {
@@ -73,7 +73,6 @@ const MARKET_SHAPES = [
     mid: 3_000_000n,
     step: 100n,
     priceScale: 2,
-    lot: 1n,
     quantityScale: 3,
   },
   {
@@ -83,7 +82,6 @@ const MARKET_SHAPES = [
     mid: 200_000n,
     step: 10n,
     priceScale: 2,
-    lot: 1n,
     quantityScale: 2,
   },
   {
@@ -93,7 +91,6 @@ const MARKET_SHAPES = [
     mid: 10_000n,
     step: 1n,
     priceScale: 2,
-    lot: 1n,
     quantityScale: 1,
   },
   {
@@ -103,7 +100,6 @@ const MARKET_SHAPES = [
     mid: 6_000n,
     step: 1n,
     priceScale: 5,
-    lot: 1n,
     quantityScale: 2,
   },
 ] as const;
@@ -255,19 +251,18 @@ async function intake(db: Db, users: { id: string; accountNo: number }[], count:
       const u = users[Math.floor(Math.random() * users.length)]!;
       const side = Math.random() < 0.5 ? ('BUY' as const) : ('SELL' as const);
       const price = market.mid + BigInt(Math.floor(Math.random() * 41) - 20) * market.step;
-      const quantity = market.lot * BigInt(1 + Math.floor(Math.random() * 10));
-      const scaled = (units: bigint, scale: number) => decimal(units, scale);
+      const quantity = BigInt(1 + Math.floor(Math.random() * 10));
       return {
         market: market.symbol,
         u,
         side,
-        price: scaled(price, market.priceScale),
-        quantity: scaled(quantity, market.quantityScale),
+        price: decimal(price, market.priceScale),
+        quantity: decimal(quantity, market.quantityScale),
         // A buy holds the quote it may spend (exactly price × quantity), a sell its base.
         hold:
           side === 'BUY'
-            ? scaled(price * quantity, market.priceScale + market.quantityScale)
-            : scaled(quantity, market.quantityScale),
+            ? decimal(price * quantity, market.priceScale + market.quantityScale)
+            : decimal(quantity, market.quantityScale),
         asset: side === 'BUY' ? market.quote : market.base,
       };
     });

@@ -257,21 +257,20 @@ async function phase(
   const sorted = placeLatencies.sort((a, b) => a - b);
   const cancelSorted = cancelLatencies.sort((a, b) => a - b);
   const tradeSorted = tradeLatencies.sort((a, b) => a - b);
+  const requests = sorted.length + cancelSorted.length;
+  const cpuMs = Object.keys(cpuAfter).map((k) => [k, cpuAfter[k]! - (cpuBefore[k] ?? 0)] as const);
   const cpuPercent = Object.fromEntries(
-    Object.keys(cpuAfter).map((k) => [
-      k,
-      round(((cpuAfter[k]! - (cpuBefore[k] ?? 0)) / (seconds * 1000)) * 100, 1),
-    ]),
+    cpuMs.map(([k, ms]) => [k, round((ms / (seconds * 1000)) * 100, 1)]),
   );
   return {
     label,
     markets: symbols.length,
     seconds: round(seconds, 1),
     ...(offeredPerSecond ? { offeredRequestsPerSecond: offeredPerSecond } : {}),
-    requests: sorted.length + cancelSorted.length,
+    requests,
     ordersPlaced: placed,
     ordersPerSecond: round(placed / seconds, 0),
-    requestsPerSecond: round((sorted.length + cancelSorted.length) / seconds, 0),
+    requestsPerSecond: round(requests / seconds, 0),
     placeOrderP50Ms: round(percentile(sorted, 0.5)),
     placeOrderP95Ms: round(percentile(sorted, 0.95)),
     placeOrderP99Ms: round(percentile(sorted, 0.99)),
@@ -284,12 +283,7 @@ async function phase(
     errorSamples,
     cpuPercentPerProcess: cpuPercent,
     // Where the time goes per request (placeOrder or cancelOrder): CPU ms of each process.
-    cpuMsPerRequest: Object.fromEntries(
-      Object.keys(cpuAfter).map((k) => [
-        k,
-        round((cpuAfter[k]! - (cpuBefore[k] ?? 0)) / (sorted.length + cancelSorted.length), 3),
-      ]),
-    ),
+    cpuMsPerRequest: Object.fromEntries(cpuMs.map(([k, ms]) => [k, round(ms / requests, 3)])),
   };
 }
 

@@ -679,7 +679,7 @@ async function queueCommand(
   return msg;
 }
 
-/** An optional amount as the command's decimal, or null (module-level: see `dec` in trading). */
+/** An optional amount as the command's decimal, or null (module-level: under tsx a closure per call costs a `__name`). */
 function opt(v: bigint | undefined): string | null {
   return v === undefined ? null : fromAtoms(v);
 }

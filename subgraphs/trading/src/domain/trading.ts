@@ -190,16 +190,16 @@ export async function placeOrder(
   return answer(db, userId, result);
 }
 
-/**
- * The order as committed, from the engine's view of it (the reply to a command or a
- * published change): no database read. Undefined when the view is not complete (an order
- * placed before views carried its details, or an answer that did not change it).
- */
 /** A decimal of an engine view (hoisted: under tsx a closure per call costs a `__name`). */
 function dec(v: string | null): Prisma.Decimal | null {
   return v === null ? null : new Prisma.Decimal(v);
 }
 
+/**
+ * The order as committed, from the engine's view of it (the reply to a command or a
+ * published change): no database read. Undefined when the view is not complete (an order
+ * placed before views carried its details, or an answer that did not change it).
+ */
 function rowFromView(view: OrderStateView | undefined, userId: string): OrderRow | undefined {
   const d = view?.details;
   if (!view?.updatedAt || !d || view.userId !== userId) return undefined;
