@@ -10,10 +10,10 @@
 // moved under it, a deadlock), is then recorded alone by the single-order statement, which
 // gives the exact answer and error. Balance rows are locked in (user, asset) order, as
 // settlement locks them, so intake and settlement never deadlock. The statement itself is
-// the function `flowex_place_orders` (migrations 20261201220900_intake_functions and
-// 20261202150000_intake_groups_across_markets), which first serialises each user's intake so
-// that the open-order limit counts every order committed before; one group may hold orders
-// of several markets.
+// the function `flowex_place_orders` (migrations 20261201220900_intake_functions,
+// 20261202150000_intake_groups_across_markets, 20261203090000_intake_groups_in_linear_time),
+// which first serialises each user's intake so that the open-order limit counts every order
+// committed before; one group may hold orders of several markets.
 import type pg from 'pg';
 import { pgArray } from '../service/settlement.ts';
 import { GroupCommit } from './group-commit.ts';

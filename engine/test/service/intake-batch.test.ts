@@ -51,6 +51,12 @@ describe('intake: orders submitted together share one statement', () => {
 
   it('records each order, hold, journal and command as alone, in one transaction', async () => {
     const users = await Promise.all([1, 2, 3, 4].map(() => trader({ USDT: '1000' })));
+    const published: { userId: string; available: string; locked: string }[] = [];
+    const stops = await Promise.all(
+      users.map((u) =>
+        bus.subscribe(`balances:${u.id}`, (p) => published.push(p as (typeof published)[0])),
+      ),
+    );
     const outcomes = await together(
       Array.from({ length: 20 }, (_, i) => () => buy(users[i % 4]!.id, String(10 + i))),
     );
@@ -68,7 +74,13 @@ describe('intake: orders submitted together share one statement', () => {
         available: String(1000 - held),
         locked: String(held),
       });
+      // Each order's answer carries its user's balance after the whole statement.
+      const seen = published.filter((p) => p.userId === u.id);
+      expect(seen).toHaveLength(5);
+      for (const p of seen)
+        expect(p).toMatchObject({ available: String(1000 - held), locked: String(held) });
     }
+    for (const stop of stops) await stop();
     const commands = await t.db.engineCommand.findMany({
       where: { orderId: { in: orders.map((o) => o.id) } },
     });
