@@ -569,6 +569,19 @@ try {
       p99Within50MsUpToOrdersPerSecond: withinTarget,
     }),
   );
+} catch (error) {
+  // A command without an answer: say whether the engine processed it (its reply was lost on
+  // the way back) or not (the command itself was lost or stuck), before the database goes.
+  const id = /^command (\d+):/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (id) {
+    const row = await t.db.engineCommand.findUnique({ where: { id: BigInt(id) } });
+    console.error(
+      row?.processedSeq != null
+        ? `command ${id} was processed at engine seq ${row.processedSeq}: its reply was lost`
+        : `command ${id} was never processed`,
+    );
+  }
+  throw error;
 } finally {
   await t.drop();
 }

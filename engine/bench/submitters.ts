@@ -13,6 +13,16 @@ export interface Timed {
   timedOut?: number;
 }
 
+/** A command without an answer, named so the bench can say what became of it. */
+export class CommandFailed extends Error {
+  constructor(
+    readonly commandId: string,
+    cause: unknown,
+  ) {
+    super(`command ${commandId}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 /** `window` commands in flight, each to its market's engine; each latency from its own send. */
 export async function closedLoop(
   bus: Bus,
@@ -27,9 +37,11 @@ export async function closedLoop(
       const i = next++;
       const sent = performance.now();
       const message = messages[i]!;
-      await bus.request<CommandReply>(engineQueue(message.marketSymbol), message, {
-        timeoutMs: 60_000,
-      });
+      await bus
+        .request<CommandReply>(engineQueue(message.marketSymbol), message, { timeoutMs: 60_000 })
+        .catch((error: unknown) => {
+          throw new CommandFailed(message.commandId, error);
+        });
       latencies[i] = performance.now() - sent;
     }
   };

@@ -137,6 +137,8 @@ export class RedisBus implements Bus {
     const envelope: Envelope = { id, replyTo: this.replyChannel, payload };
     if (options.traceparent) envelope.traceparent = options.traceparent;
     const answer = this.pending.wait<TRes>(id, queue, timeoutMs);
+    // Handled here too: a timeout shorter than the XADD would otherwise reject it unobserved.
+    answer.catch(() => {});
     try {
       await this.commands.xadd(
         this.prefix + queue,

@@ -104,6 +104,14 @@ function suite(name: string, make: () => Promise<{ client: Bus; server: Bus }>) 
       await stop();
     });
 
+    it('rejects to its caller alone a request whose time ran out before the send returned', async () => {
+      const waiting = client.request(`q-${randomUUID()}`, {}, { timeoutMs: 1 });
+      await Promise.resolve(); // the request is now waiting for its send to return
+      const until = performance.now() + 30;
+      while (performance.now() < until); // its timeout is then due before the send's answer
+      await expect(waiting).rejects.toBeInstanceOf(BusTimeoutError);
+    });
+
     it('rejects the requests still waiting when the bus closes', async () => {
       const own = await make();
       const waiting = own.client.request(`q-${randomUUID()}`, {}, { timeoutMs: 3000 });
