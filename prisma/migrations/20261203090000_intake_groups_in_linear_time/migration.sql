@@ -10,7 +10,9 @@
 -- jsonb object keyed by the rank of its (user, asset), read through a subquery evaluated
 -- once (joined to the rows instead, that object would be copied into every row and sorted:
 -- 11 MB on disk for 500 orders). No CTE is joined to another except the answers to the input
--- by position (a merge join on the ordinal).
+-- by position (a merge join on the ordinal). The per-user advisory locks are taken by one
+-- statement instead of one per user (a group of 500 orders from 200 users ran 170 statements
+-- before its own).
 
 CREATE OR REPLACE FUNCTION flowex_place_orders(
   text[], uuid[], text[], text[], text[], text[], boolean[], text[], numeric[], numeric[],
@@ -22,17 +24,14 @@ CREATE OR REPLACE FUNCTION flowex_place_orders(
 LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
-  v_key int;
   -- The orders' "createdAt" (the column's own default, now(), in its precision): set here so
   -- the command payload and the answer need no join back to the inserted rows.
   v_created timestamp(3) := now();
 BEGIN
-  FOR v_key IN
-    SELECT DISTINCT hashtext(x.u::text) FROM unnest($2, $18) AS x(u, m)
-     WHERE x.m IS NOT NULL ORDER BY 1
-  LOOP
-    PERFORM pg_advisory_xact_lock(1179408463, v_key);
-  END LOOP;
+  -- Each user's intake lock, in ascending key order, in one statement (not one per user).
+  PERFORM pg_advisory_xact_lock(1179408463, k.key)
+     FROM (SELECT DISTINCT hashtext(x.u::text) AS key FROM unnest($2, $18) AS x(u, m)
+            WHERE x.m IS NOT NULL ORDER BY 1) AS k;
   RETURN QUERY
     WITH x AS (
       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
