@@ -90,6 +90,29 @@ export class RedisBus implements Bus {
     this.subscriber.on('error', () => {});
   }
 
+  /**
+   * Resolves once the subscriber connection has finished its handshake. In ioredis 5 a
+   * SUBSCRIBE sent before then can meet the handshake's own commands (CLIENT SETINFO, the INFO
+   * ready check), which Redis refuses in subscriber mode; ioredis then reconnects without the
+   * subscription, and whatever is published on it is lost (redis/ioredis#2037, fixed in
+   * ioredis 6). A requester's first replies were lost this way now and then.
+   */
+  private subscriberReady(): Promise<void> {
+    if (this.subscriber.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const ready = () => {
+        this.subscriber.off('end', ended);
+        resolve();
+      };
+      const ended = () => {
+        this.subscriber.off('ready', ready);
+        reject(new Error('bus closed'));
+      };
+      this.subscriber.once('ready', ready);
+      this.subscriber.once('end', ended);
+    });
+  }
+
   async publish(channel: string, payload: unknown): Promise<void> {
     await this.commands.publish(this.channelPrefix + channel, JSON.stringify(payload));
   }
@@ -110,6 +133,7 @@ export class RedisBus implements Bus {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
+      await this.subscriberReady();
       await this.subscriber.subscribe(channel);
     }
     set.add(handler);
@@ -127,10 +151,12 @@ export class RedisBus implements Bus {
     options: RequestOptions = {},
   ): Promise<TRes> {
     if (this.closed) throw new Error('bus closed');
-    this.replyReady ??= this.subscriber.subscribe(this.replyChannel).catch((error: unknown) => {
-      this.replyReady = undefined; // try again with the next request
-      throw error;
-    });
+    this.replyReady ??= this.subscriberReady()
+      .then(() => this.subscriber.subscribe(this.replyChannel))
+      .catch((error: unknown) => {
+        this.replyReady = undefined; // try again with the next request
+        throw error;
+      });
     await this.replyReady;
     const id = randomUUID();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

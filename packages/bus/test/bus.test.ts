@@ -239,3 +239,32 @@ describe('RedisBus streams', () => {
     await b.close();
   });
 });
+
+describe('RedisBus subscriptions', () => {
+  it('keeps a subscription made while its connection is still starting (redis/ioredis#2037)', async () => {
+    await redisReachable();
+    const publisher = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      // The race needs the SUBSCRIBE to meet ioredis's connection handshake: made from the
+      // connection's 'connect' event, it did in about half the rounds before the fix.
+      for (let round = 0; round < 10; round++) {
+        const bus = redisBus();
+        const channel = `test:${randomUUID()}`;
+        const received: unknown[] = [];
+        const connection = (bus as unknown as { subscriber: Redis }).subscriber;
+        await new Promise<void>((resolve, reject) =>
+          connection.once('connect', () => {
+            bus.subscribe(channel, (p) => received.push(p)).then(() => resolve(), reject);
+          }),
+        );
+        await nextTick();
+        expect(await publisher.publish(channel, JSON.stringify({ round }))).toBe(1);
+        await nextTick();
+        expect(received).toEqual([{ round }]);
+        await bus.close();
+      }
+    } finally {
+      publisher.disconnect();
+    }
+  });
+});
