@@ -157,7 +157,13 @@ export class RedisBus implements Bus {
         this.replyReady = undefined; // try again with the next request
         throw error;
       });
-    await this.replyReady;
+    try {
+      await this.replyReady;
+    } catch (error) {
+      if (!this.closed) throw error;
+    }
+    // Closed meanwhile: say so, as to the requests already waiting.
+    if (this.closed) throw new Error('bus closed');
     const id = randomUUID();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const envelope: Envelope = { id, replyTo: this.replyChannel, payload };

@@ -241,6 +241,17 @@ describe('RedisBus streams', () => {
 });
 
 describe('RedisBus subscriptions', () => {
+  it('refuses with "bus closed" a request whose bus closes while it subscribes for replies', async () => {
+    await redisReachable();
+    const bus = redisBus();
+    const connection = (bus as unknown as { subscriber: Redis }).subscriber;
+    const waiting = bus.request(`q-${randomUUID()}`, {}, { timeoutMs: 3000 });
+    const refused = expect(waiting).rejects.toThrow('bus closed');
+    await new Promise<void>((resolve) => connection.once('ready', () => resolve()));
+    await bus.close(); // its SUBSCRIBE has just left
+    await refused;
+  });
+
   it('keeps a subscription made while its connection is still starting (redis/ioredis#2037)', async () => {
     await redisReachable();
     const publisher = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
