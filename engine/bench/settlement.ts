@@ -46,7 +46,7 @@ import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/in
 import { startEngine } from '../src/main.ts';
 import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
 import type { Job, WorkerOptions } from './submitter-worker.ts';
-import { closedLoop, offered, type Timed, throughIntake } from './submitters.ts';
+import { closedLoop, failedCommandId, offered, type Timed, throughIntake } from './submitters.ts';
 
 const N = Number(process.env.BENCH_ORDERS ?? 40_000);
 const N_WARMUP = Number(process.env.BENCH_WARMUP_ORDERS ?? 20_000);
@@ -572,7 +572,7 @@ try {
 } catch (error) {
   // A command without an answer: say whether the engine processed it (its reply was lost on
   // the way back) or not (the command itself was lost or stuck), before the database goes.
-  const id = /^command (\d+):/.exec(error instanceof Error ? error.message : '')?.[1];
+  const id = failedCommandId(error);
   if (id) {
     const row = await t.db.engineCommand.findUnique({ where: { id: BigInt(id) } });
     console.error(

@@ -13,14 +13,19 @@ export interface Timed {
   timedOut?: number;
 }
 
-/** A command without an answer, named so the bench can say what became of it. */
-export class CommandFailed extends Error {
-  constructor(
-    readonly commandId: string,
-    cause: unknown,
-  ) {
-    super(`command ${commandId}: ${cause instanceof Error ? cause.message : String(cause)}`);
-  }
+/**
+ * A command without an answer, named in the message (the one thing of an error that crosses
+ * from the submitters' thread intact) so the bench can say what became of it.
+ */
+function commandFailed(commandId: string, cause: unknown): Error {
+  return new Error(
+    `command ${commandId}: ${cause instanceof Error ? cause.message : String(cause)}`,
+  );
+}
+
+/** The command a `commandFailed` error names, if it is one. */
+export function failedCommandId(error: unknown): string | undefined {
+  return /^command (\d+):/.exec(error instanceof Error ? error.message : '')?.[1];
 }
 
 /** `window` commands in flight, each to its market's engine; each latency from its own send. */
@@ -40,7 +45,7 @@ export async function closedLoop(
       await bus
         .request<CommandReply>(engineQueue(message.marketSymbol), message, { timeoutMs: 60_000 })
         .catch((error: unknown) => {
-          throw new CommandFailed(message.commandId, error);
+          throw commandFailed(message.commandId, error);
         });
       latencies[i] = performance.now() - sent;
     }
