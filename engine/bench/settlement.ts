@@ -25,10 +25,12 @@
 // VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `vacuumBetweenPhases`).
 // Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...}, offered: [...] }.
 //   BENCH_ORDERS (default 40000), BENCH_WARMUP_ORDERS (default 20000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
-//   BENCH_RATES offered orders/s (default 1000,2000,3000,4000; "" skips phase 3),
+//   BENCH_RATES offered orders/s (default 1000,2000,3000,4000,5000,6000; "" skips phase 3),
 //   BENCH_RATE_SECONDS per rate (default 4),
 //   BENCH_WINDOW in-flight commands (default 1000), BENCH_BUS (redis | memory; default
 //   redis), REDIS_URL (default redis://127.0.0.1:6379),
+//   BENCH_MAX_BATCH, BENCH_TARGET_COMMIT_MS: the engine's `maxBatch` and `targetCommitMs`
+//   (defaults 2000 and 30; see engine/src/service/batch-size.ts),
 //   BENCH_CPU_PROFILE=<file.cpuprofile>: a CPU profile of the engine's thread during phase 1
 //   only (open it in Chrome DevTools or VS Code)
 import { spawn } from 'node:child_process';
@@ -52,7 +54,7 @@ const N = Number(process.env.BENCH_ORDERS ?? 40_000);
 const N_WARMUP = Number(process.env.BENCH_WARMUP_ORDERS ?? 20_000);
 const N_INTAKE = Number(process.env.BENCH_INTAKE_ORDERS ?? 20_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1000);
-const RATES = (process.env.BENCH_RATES ?? '1000,2000,3000,4000')
+const RATES = (process.env.BENCH_RATES ?? '1000,2000,3000,4000,5000,6000')
   .split(',')
   .filter(Boolean)
   .map(Number);
@@ -407,6 +409,9 @@ try {
     port: 0,
     sweepMs: 3_600_000,
     ...(process.env.BENCH_MAX_BATCH ? { maxBatch: Number(process.env.BENCH_MAX_BATCH) } : {}),
+    ...(process.env.BENCH_TARGET_COMMIT_MS
+      ? { targetCommitMs: Number(process.env.BENCH_TARGET_COMMIT_MS) }
+      : {}),
   });
   const warmup = await intake(t.db, users, N_WARMUP);
   const messages = await intake(t.db, users, N);

@@ -18,6 +18,8 @@ export interface StartEngineOptions {
   lockPollMs?: number;
   sweepMs?: number;
   maxBatch?: number;
+  /** Settlement batches are sized to commit in about this long. Default 30 ms. */
+  targetCommitMs?: number;
 }
 
 export interface RunningEngine {
@@ -47,6 +49,7 @@ export async function startEngine(
     ...(options.lockPollMs ? { lockPollMs: options.lockPollMs } : {}),
     ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}),
     ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}),
+    ...(options.targetCommitMs ? { targetCommitMs: options.targetCommitMs } : {}),
   });
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

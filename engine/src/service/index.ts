@@ -26,6 +26,7 @@ export interface EngineServiceOptions {
   lockPollMs?: number;
   sweepMs?: number;
   maxBatch?: number;
+  targetCommitMs?: number;
 }
 
 interface Slot {
@@ -113,6 +114,7 @@ export class EngineService {
       ...(slot.lock ? { lock: slot.lock } : {}),
       ...(this.o.sweepMs ? { sweepMs: this.o.sweepMs } : {}),
       ...(this.o.maxBatch ? { maxBatch: this.o.maxBatch } : {}),
+      ...(this.o.targetCommitMs ? { targetCommitMs: this.o.targetCommitMs } : {}),
     });
     slot.runner = runner;
     await runner.start();

@@ -29,6 +29,7 @@ import type {
   PlaceCommand,
 } from '../intake/protocol.ts';
 import { storedOrderState } from '../intake/submit.ts';
+import { BatchSizer } from './batch-size.ts';
 import { CommittedBook } from './book-snapshot.ts';
 import { candleDeltas, Ticker, type TradeTick } from './candles.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
@@ -148,6 +149,8 @@ export interface MarketRunnerOptions {
   lock?: MarketLock;
   /** Most commands per settlement batch. Default 2000. */
   maxBatch?: number;
+  /** Batches are sized to commit in about this long (see `BatchSizer`). Default 30 ms. */
+  targetCommitMs?: number;
   /** How often to look for durable commands the bus did not deliver. Default 1000 ms. */
   sweepMs?: number;
 }
@@ -188,12 +191,14 @@ export class MarketRunner {
   private readonly poison = new Set<string>();
   /** The last committed batch (diagnostics and tests). */
   lastBatch: Batch | undefined;
+  private readonly sizer: BatchSizer;
 
   constructor(private readonly o: MarketRunnerOptions) {
     this.symbol = o.market.symbol;
     this.ticker = new Ticker(this.symbol);
     this.breaker = new CircuitBreaker(o.db, this.symbol, o.logger);
     this.committedBook = new CommittedBook(o.market);
+    this.sizer = new BatchSizer(o.maxBatch ?? 2000, o.targetCommitMs ?? 30);
   }
 
   /** The book as of the last published batch (the `engine-book:<market>` answers). */
@@ -467,7 +472,7 @@ export class MarketRunner {
     try {
       while (!this.stopped) {
         if (inFlight?.finished && !(await settle())) continue;
-        const room = (this.isolate > 0 ? 1 : (this.o.maxBatch ?? 2000)) - (open?.items.length ?? 0);
+        const room = (this.isolate > 0 ? 1 : this.sizer.limit()) - (open?.items.length ?? 0);
         if (this.queue.length > 0 && room > 0) {
           open ??= this.openBatch(this.preparedSeq);
           const items = this.queue.splice(0, room);
@@ -602,7 +607,9 @@ export class MarketRunner {
     const { batch, encoded, replies, ticks } = prepared;
     const started = performance.now();
     const result = await applyBatch(this.o.lock ? this.o.lock.settle : this.o.db, batch, encoded);
-    metrics.commitSeconds.observe({ market: this.symbol }, (performance.now() - started) / 1000);
+    const ms = performance.now() - started;
+    this.sizer.observe(items.length, ms);
+    metrics.commitSeconds.observe({ market: this.symbol }, ms / 1000);
     metrics.batchSize.observe({ market: this.symbol }, items.length);
     this.committedSeq = batch.lastSeq;
     this.lastBatch = batch;
