@@ -30,7 +30,7 @@
 //   BENCH_WINDOW in-flight commands (default 1000), BENCH_BUS (redis | memory; default
 //   redis), REDIS_URL (default redis://127.0.0.1:6379),
 //   BENCH_MAX_BATCH, BENCH_TARGET_COMMIT_MS: the engine's `maxBatch` and `targetCommitMs`
-//   (defaults 2000 and 30; see engine/src/service/batch-size.ts),
+//   (defaults 2000 and 50; see engine/src/service/batch-size.ts),
 //   BENCH_CPU_PROFILE=<file.cpuprofile>: a CPU profile of the engine's thread during phase 1
 //   only (open it in Chrome DevTools or VS Code)
 import { spawn } from 'node:child_process';

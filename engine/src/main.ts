@@ -18,7 +18,7 @@ export interface StartEngineOptions {
   lockPollMs?: number;
   sweepMs?: number;
   maxBatch?: number;
-  /** Settlement batches are sized to commit in about this long. Default 30 ms. */
+  /** Settlement batches are sized to commit in about this long. Default 50 ms. */
   targetCommitMs?: number;
 }
 

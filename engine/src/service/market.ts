@@ -149,7 +149,7 @@ export interface MarketRunnerOptions {
   lock?: MarketLock;
   /** Most commands per settlement batch. Default 2000. */
   maxBatch?: number;
-  /** Batches are sized to commit in about this long (see `BatchSizer`). Default 30 ms. */
+  /** Batches are sized to commit in about this long (see `BatchSizer`). Default 50 ms. */
   targetCommitMs?: number;
   /** How often to look for durable commands the bus did not deliver. Default 1000 ms. */
   sweepMs?: number;
@@ -198,7 +198,7 @@ export class MarketRunner {
     this.ticker = new Ticker(this.symbol);
     this.breaker = new CircuitBreaker(o.db, this.symbol, o.logger);
     this.committedBook = new CommittedBook(o.market);
-    this.sizer = new BatchSizer(o.maxBatch ?? 2000, o.targetCommitMs ?? 30);
+    this.sizer = new BatchSizer(o.maxBatch ?? 2000, o.targetCommitMs ?? 50);
   }
 
   /** The book as of the last published batch (the `engine-book:<market>` answers). */
