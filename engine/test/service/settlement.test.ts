@@ -272,6 +272,58 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     }
   });
 
+  it('spreads a lump of commands over batches sized to the commit target', async () => {
+    await engine.stop();
+    // A target no commit meets: once one batch has been measured, batches hold the floor, 64.
+    engine = await startEngine(testConfig(), t.db, bus, {
+      markets: [M],
+      databaseUrl: t.url,
+      port: 0,
+      targetCommitMs: 0.001,
+    });
+    try {
+      const dave = await fundedUser(t.db, 'dave@example.com', { USDT: '1000' });
+      const runner = engine.service.runner(M)!;
+      const held: EngineCommandMessage[] = [];
+      const holding = {
+        publish: async () => {},
+        request: async (queue: string, message: unknown) => {
+          held.push(message as EngineCommandMessage);
+          throw new BusTimeoutError(queue, 'held', 0);
+        },
+      } as unknown as MemoryBus;
+      for (let i = 0; i < 400; i++) {
+        await submitOrder(t.db, holding, {
+          userId: dave.id,
+          marketSymbol: M,
+          side: 'BUY',
+          price: '1000',
+          quantity: '0.001',
+          timeInForce: 'IOC',
+        });
+      }
+      // Each wave arrives at once, as a committed batch's answers bring their requesters'
+      // next commands; the size of the batch that answered each command is noted.
+      const release = (wave: EngineCommandMessage[]) =>
+        Promise.all(
+          wave.map(async (message) => {
+            const reply = await bus.request<CommandReply>(engineQueue(M), message, {
+              timeoutMs: 10_000,
+            });
+            expect(reply.outcome).toBe('placed');
+            return runner.lastBatch!.commandIds.length;
+          }),
+        );
+      // Nothing measured yet: the first lump settles in a batch of its own size ...
+      expect(Math.max(...(await release(held.slice(0, 200))))).toBeGreaterThanOrEqual(64);
+      // ... whose commit sets the size of the next ones.
+      expect(Math.max(...(await release(held.slice(200))))).toBeLessThanOrEqual(64);
+    } finally {
+      await engine.stop();
+      engine = await start();
+    }
+  });
+
   it('cancels a resting order and releases its hold to the cent', async () => {
     const before = await balance(t.db, bob.id, 'USDT');
     const placed = await submitOrder(t.db, bus, {
