@@ -213,11 +213,13 @@ export class MarketRunner {
       this.sweep().catch((error: unknown) => this.o.logger.warn({ err: error }, 'sweep failed'));
     }, sweepMs);
     this.sweepTimer.unref();
+    this.o.metrics.watchQueue(this.symbol, () => this.queue.length);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.ready = false;
+    this.o.metrics.watchQueue(this.symbol, undefined);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.draining;
     for (const [, ws] of this.waiters) for (const w of ws) w.reject(new Error('engine stopped'));
@@ -433,7 +435,6 @@ export class MarketRunner {
   }
 
   private kick() {
-    this.o.metrics.queueDepth.set({ market: this.symbol }, this.queue.length);
     if (!this.draining && this.queue.length > 0) this.draining = this.drain();
   }
 
@@ -476,7 +477,6 @@ export class MarketRunner {
         if (this.queue.length > 0 && room > 0) {
           open ??= this.openBatch(this.preparedSeq);
           const items = this.queue.splice(0, room);
-          this.o.metrics.queueDepth.set({ market: this.symbol }, this.queue.length);
           try {
             await open.add(items);
           } catch (error) {
@@ -615,7 +615,7 @@ export class MarketRunner {
     this.lastBatch = batch;
     metrics.lastSeq.set({ market: this.symbol }, batch.lastSeq);
     metrics.trades.inc({ market: this.symbol }, batch.trades.length);
-    for (const r of replies) metrics.commands.inc({ market: this.symbol, outcome: r.outcome });
+    countOutcomes(metrics, this.symbol, replies);
     for (const msg of items) {
       this.known.delete(msg.commandId);
       this.recent.add(msg.commandId);
@@ -1281,4 +1281,11 @@ function toCore(body: PlaceCommand, market: MarketInfo): Command {
     Object.assign(cmd, cap);
   }
   return cmd;
+}
+
+/** Commands counted per outcome: one counter update per outcome and batch, not per command. */
+function countOutcomes(metrics: EngineMetrics, market: string, replies: readonly CommandReply[]) {
+  const counts = new Map<CommandReply['outcome'], number>();
+  for (const r of replies) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+  for (const [outcome, n] of counts) metrics.commands.inc({ market, outcome }, n);
 }

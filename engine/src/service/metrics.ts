@@ -34,11 +34,17 @@ export class EngineMetrics {
     labelNames: ['market'] as const,
     registers: [this.registry],
   });
+  /** Each running market's queue, read when scraped (not set on every command). */
+  private readonly queues = new Map<string, () => number>();
   readonly queueDepth = new Gauge({
     name: 'flowex_engine_queue_depth',
     help: 'Commands waiting for the market loop',
     labelNames: ['market'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.queueDepth.reset();
+      for (const [market, depth] of this.queues) this.queueDepth.set({ market }, depth());
+    },
   });
   readonly owned = new Gauge({
     name: 'flowex_engine_market_owned',
@@ -46,4 +52,10 @@ export class EngineMetrics {
     labelNames: ['market'] as const,
     registers: [this.registry],
   });
+
+  /** Reports a market's queue depth from now on (`undefined`: no longer). */
+  watchQueue(market: string, depth: (() => number) | undefined): void {
+    if (depth) this.queues.set(market, depth);
+    else this.queues.delete(market);
+  }
 }
