@@ -591,7 +591,9 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     expect(metrics).toMatch(/flowex_engine_settlement_seconds_count/);
     // Read when scraped: the queue is empty between commands.
     expect(metrics).toMatch(/flowex_engine_queue_depth\{market="BTC-USDT"\} 0/);
-    expect(metrics).toMatch(/flowex_engine_commands_total\{market="BTC-USDT",outcome="placed"\} [1-9]/);
+    expect(metrics).toMatch(
+      /flowex_engine_commands_total\{market="BTC-USDT",outcome="placed"\} [1-9]/,
+    );
   });
 
   it('charges the maker/taker rates of the user volume tier', async () => {
