@@ -36,34 +36,51 @@ export interface CandleDelta {
 /** Per (interval, openTime) aggregate of a batch's trades (in sequence order). */
 export function candleDeltas(trades: readonly TradeTick[]): CandleDelta[] {
   const out = new Map<string, CandleDelta>();
-  for (const t of trades) {
+  // A batch's trades share one time (the batch's): each run of trades at the same time is
+  // summed once, then merged into its candle of every interval (not six times per trade).
+  for (let i = 0; i < trades.length; ) {
+    const first = trades[i]!;
+    let high = first.price;
+    let low = first.price;
+    let volume = 0n;
+    let quoteVolume = 0n;
+    let j = i;
+    for (; j < trades.length && trades[j]!.at === first.at; j++) {
+      const t = trades[j]!;
+      if (t.price > high) high = t.price;
+      if (t.price < low) low = t.price;
+      volume += t.quantity;
+      quoteVolume += t.quote;
+    }
+    const last = trades[j - 1]!;
     for (const iv of INTERVALS) {
-      const openTime = Math.floor(t.at / iv.ms) * iv.ms;
+      const openTime = Math.floor(first.at / iv.ms) * iv.ms;
       const key = `${iv.name}:${openTime}`;
       const c = out.get(key);
       if (!c) {
         out.set(key, {
           interval: iv.name,
           openTime,
-          open: t.price,
-          high: t.price,
-          low: t.price,
-          close: t.price,
-          volume: t.quantity,
-          quoteVolume: t.quote,
-          tradeCount: 1,
-          lastSeq: t.seq,
+          open: first.price,
+          high,
+          low,
+          close: last.price,
+          volume,
+          quoteVolume,
+          tradeCount: j - i,
+          lastSeq: last.seq,
         });
         continue;
       }
-      if (t.price > c.high) c.high = t.price;
-      if (t.price < c.low) c.low = t.price;
-      c.close = t.price;
-      c.volume += t.quantity;
-      c.quoteVolume += t.quote;
-      c.tradeCount += 1;
-      c.lastSeq = t.seq;
+      if (high > c.high) c.high = high;
+      if (low < c.low) c.low = low;
+      c.close = last.price;
+      c.volume += volume;
+      c.quoteVolume += quoteVolume;
+      c.tradeCount += j - i;
+      c.lastSeq = last.seq;
     }
+    i = j;
   }
   return [...out.values()];
 }
