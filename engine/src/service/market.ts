@@ -800,6 +800,7 @@ export class MarketRunner {
     >();
     const replies: CommandReply[] = [];
     const now = new Date();
+    const nowIso = now.toISOString();
 
     const move = (userId: string, asset: string, available: bigint, locked: bigint) => {
       const key = `${userId}|${asset}`;
@@ -1037,7 +1038,7 @@ export class MarketRunner {
           seq: String(x.seqAfter),
         };
         if (outcome === 'rejected' && rejectReason) reply.reason = rejectReason;
-        if (subject) reply.order = view(subject, sym, touched.has(subject) ? now : undefined);
+        if (subject) reply.order = view(subject, sym, touched.has(subject) ? nowIso : undefined);
         if (body.kind === 'CANCEL_ALL') {
           reply.cancelledOrderIds = [...local]
             .filter((o) => o.status === 'CANCELED')
@@ -1078,7 +1079,7 @@ export class MarketRunner {
       };
       // Views as of this batch: by the time it commits, the next batch may already have run on
       // these very orders, and what is published must be what this batch committed.
-      const views = [...touched].map((o) => view(o, sym, now));
+      const views = [...touched].map((o) => view(o, sym, nowIso));
       this.preparedSeq = lastSeq;
       // Encoded here, on the way to the database: the core already runs the next batch meanwhile.
       return {
@@ -1104,7 +1105,14 @@ export class MarketRunner {
     const sym = this.symbol;
     // One message for Redis in all: the events leave in this order, as one publish each would.
     const events: PublishedEvent[] = [];
+    // A batch's trades share one execution time: formatted once.
+    let executedAt: Date | undefined;
+    let executedAtIso = '';
     for (const t of batch.trades) {
+      if (t.executedAt !== executedAt) {
+        executedAt = t.executedAt;
+        executedAtIso = executedAt.toISOString();
+      }
       events.push([
         channels.trades(sym),
         {
@@ -1115,7 +1123,7 @@ export class MarketRunner {
           quantity: fromAtoms(t.quantity),
           quoteQuantity: fromAtoms(t.quote),
           takerSide: t.takerSide,
-          executedAt: t.executedAt.toISOString(),
+          executedAt: executedAtIso,
         } satisfies TradeEvent,
       ]);
     }
@@ -1190,7 +1198,8 @@ function isStopType(t: OrderTypeName) {
 }
 
 /** `at`: when the batch that last changed the order committed it (its updatedAt). */
-function view(o: OrderState, marketSymbol: string, at?: Date): OrderStateView {
+/** `updatedAt`: the batch's time as ISO text, formatted once per batch. */
+function view(o: OrderState, marketSymbol: string, updatedAt?: string): OrderStateView {
   const v: OrderStateView = {
     id: String(o.id),
     userId: o.userId,
@@ -1203,7 +1212,7 @@ function view(o: OrderState, marketSymbol: string, at?: Date): OrderStateView {
   };
   if (o.rejectReason) v.rejectReason = o.rejectReason;
   if (o.engineSeq !== null) v.engineSeq = String(o.engineSeq);
-  if (at) v.updatedAt = at.toISOString();
+  if (updatedAt) v.updatedAt = updatedAt;
   if (o.fixed) {
     v.details = {
       ...o.fixed,
