@@ -22,7 +22,8 @@
 // Before phase 1, BENCH_WARMUP_ORDERS go through the same loop unmeasured: in a cold process
 // the JIT's optimizing compiles of the hot paths took a large share of the first seconds,
 // which an engine that has been running for a while no longer pays. Before each measured phase,
-// VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `vacuumBetweenPhases`).
+// VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `vacuumBetweenPhases`). Each measured step
+// says whether PostgreSQL began a checkpoint during it (`checkpointsBegun`).
 // Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...}, offered: [...] }.
 //   BENCH_ORDERS (default 40000), BENCH_WARMUP_ORDERS (default 20000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
 //   BENCH_RATES offered orders/s (default 1000,2000,3000,4000,5000,6000; "" skips phase 3),
@@ -43,7 +44,7 @@ import { Worker } from 'node:worker_threads';
 import { type Bus, MemoryBus, RedisBus } from '@flowex/bus';
 import { createDb, type Db, seedDatabase } from '@flowex/db';
 import { createTestDatabase } from '@flowex/db/testing';
-import { namedCpuMs, ownCpuMs, vacuumBetweenPhases } from '@flowex/server/bench';
+import { checkpointsBegun, namedCpuMs, ownCpuMs, vacuumBetweenPhases } from '@flowex/server/bench';
 import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
 import { startEngine } from '../src/main.ts';
 import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
@@ -381,6 +382,11 @@ async function startCommitProbe(databaseUrl: string, seconds: number) {
   })();
 }
 
+/** Said of a measured step during which PostgreSQL began a checkpoint (see `checkpointsBegun`). */
+function duringIt(checkpoints: number): string {
+  return checkpoints > 0 ? `; PostgreSQL began a checkpoint during it (×${checkpoints})` : '';
+}
+
 /** Profiles this thread (the engine's) from now until `stop`, which writes the profile. */
 async function startProfile(file: string | undefined) {
   if (!file) return undefined;
@@ -448,6 +454,7 @@ try {
     // order the larger the batches.
     ledgerRows: await t.db.ledgerEntry.count(),
     transactionRows: await t.db.transaction.count(),
+    checkpoints: await checkpointsBegun(t.db),
   });
   const before = await settlementTotals();
 
@@ -472,12 +479,13 @@ try {
     transactionRowsPerOrder: Number(
       ((after.transactionRows - before.transactionRows) / commands).toFixed(2),
     ),
+    checkpointsBegun: after.checkpoints - before.checkpoints,
   };
   console.error(
     `CPU per order: ${cpu.bench} µs in this process (engine, and the submitters' thread), ${cpu.postgres} µs PostgreSQL, ${cpu.redis} µs Redis (${cpu.busyPercent}% of ${CORES} cores busy)`,
   );
   console.error(
-    `${settlement.batches} batches of ${settlement.meanBatch} commands on average; one settlement transaction took ${settlement.meanCommitMs} ms on average and transactions were in flight ${settlement.commitBusyPercent}% of the run (summed over markets): settlement alone sustains at most ${settlement.ordersPerCommitSecond} orders/s per market at that cost; ${settlement.ledgerRowsPerOrder} ledger and ${settlement.transactionRowsPerOrder} transaction rows per order`,
+    `${settlement.batches} batches of ${settlement.meanBatch} commands on average; one settlement transaction took ${settlement.meanCommitMs} ms on average and transactions were in flight ${settlement.commitBusyPercent}% of the run (summed over markets): settlement alone sustains at most ${settlement.ordersPerCommitSecond} orders/s per market at that cost; ${settlement.ledgerRowsPerOrder} ledger and ${settlement.transactionRowsPerOrder} transaction rows per order${duringIt(settlement.checkpointsBegun)}`,
   );
   // Phase 2: intake inside the clock, through the trading subgraph's own function and a
   // pool of its own (as the subgraph has).
@@ -488,13 +496,16 @@ try {
         ordersPerSecond: number;
         timedOut: number;
         cpuMicrosPerOrder: { bench: number; postgres: number; redis: number };
+        checkpointsBegun: number;
       })
     | undefined;
   if (N_INTAKE > 0) {
     await vacuumBetweenPhases(t.db);
+    const checkpointsBefore = await checkpointsBegun(t.db);
     const cpuBeforeIntake = cpuNow();
     const run = await submitters.intake(users, N_INTAKE, WINDOW);
     const { busyPercent, ...intakeCpu } = cpuPerOrder(cpuBeforeIntake, cpuNow(), N_INTAKE);
+    const intakeCheckpoints = (await checkpointsBegun(t.db)) - checkpointsBefore;
     withIntake = {
       orders: N_INTAKE,
       seconds: Number(run.seconds.toFixed(3)),
@@ -502,9 +513,10 @@ try {
       ...percentiles(run.latencies),
       timedOut: run.timedOut ?? 0,
       cpuMicrosPerOrder: intakeCpu,
+      checkpointsBegun: intakeCheckpoints,
     };
     console.error(
-      `with intake (submitOrder per order, ${WINDOW} in flight): ${withIntake.ordersPerSecond} orders/s, p50 ${withIntake.p50Ms} ms, p99 ${withIntake.p99Ms} ms, p99.9 ${withIntake.p999Ms} ms; CPU per order ${intakeCpu.bench} µs in this process, ${intakeCpu.postgres} µs PostgreSQL, ${intakeCpu.redis} µs Redis (${busyPercent}% of ${CORES} cores busy)`,
+      `with intake (submitOrder per order, ${WINDOW} in flight): ${withIntake.ordersPerSecond} orders/s, p50 ${withIntake.p50Ms} ms, p99 ${withIntake.p99Ms} ms, p99.9 ${withIntake.p999Ms} ms; CPU per order ${intakeCpu.bench} µs in this process, ${intakeCpu.postgres} µs PostgreSQL, ${intakeCpu.redis} µs Redis (${busyPercent}% of ${CORES} cores busy)${duringIt(intakeCheckpoints)}`,
     );
   }
   // Phase 3: latency at offered rates below saturation.
@@ -516,6 +528,7 @@ try {
     p999Ms: number;
     commitProbe: CommitProbe;
     harnessAlone: ReturnType<typeof percentiles>;
+    checkpointsBegun: number;
   }[] = [];
   const stopEcho = await engineBus.serve<EngineCommandMessage, CommandReply>(ECHO_QUEUE, (m) => ({
     commandId: m.commandId,
@@ -528,9 +541,11 @@ try {
   for (const rate of RATES) {
     const commands = offeredMessages.slice(from, from + rate * RATE_SECONDS);
     from += commands.length;
+    const checkpointsBefore = await checkpointsBegun(t.db);
     const probe = await startCommitProbe(t.url, RATE_SECONDS);
     const run = await submitters.offered(rate, commands);
     const commitProbe = await probe;
+    const checkpoints = (await checkpointsBegun(t.db)) - checkpointsBefore;
     // The same messages at the same rate answered at once by an echo on the engine's bus:
     // what the submitters, Redis and the replies cost without the engine.
     const harness = await submitters.offered(rate, commands, ECHO_QUEUE);
@@ -540,10 +555,11 @@ try {
       ...percentiles(run.latencies),
       commitProbe,
       harnessAlone: percentiles(harness.latencies),
+      checkpointsBegun: checkpoints,
     };
     offeredSteps.push(step);
     console.error(
-      `offered ${rate} orders/s for ${RATE_SECONDS} s: ${step.ordersPerSecond} orders/s settled, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, p99.9 ${step.p999Ms} ms; a one-row commit alongside: p50 ${commitProbe.p50Ms} ms, p99 ${commitProbe.p99Ms} ms, max ${commitProbe.maxMs} ms; the harness alone (an echo instead of the engine): p50 ${step.harnessAlone.p50Ms} ms, p99 ${step.harnessAlone.p99Ms} ms`,
+      `offered ${rate} orders/s for ${RATE_SECONDS} s: ${step.ordersPerSecond} orders/s settled, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, p99.9 ${step.p999Ms} ms; a one-row commit alongside: p50 ${commitProbe.p50Ms} ms, p99 ${commitProbe.p99Ms} ms, max ${commitProbe.maxMs} ms; the harness alone (an echo instead of the engine): p50 ${step.harnessAlone.p50Ms} ms, p99 ${step.harnessAlone.p99Ms} ms${duringIt(checkpoints)}`,
     );
   }
   await stopEcho();

@@ -1,6 +1,9 @@
 // Maker/taker rates by volume tier: a user's 30-day quote volume selects a FeeTier whose
 // multipliers scale the market's base rates. Volumes are cached for a minute; a tier change
-// mid-minute applies from the next refresh.
+// mid-minute applies from the next refresh. A market's loop waits only for a user it has no
+// rates for at all: a stale user keeps his rates while they are refreshed in the background.
+// (Waiting for the refresh held every market's loop once a minute, for as long as summing
+// the active users' fills of 30 days took: ≈ 300 ms with 150,000 fills in bench:settlement.)
 import type { Db } from '@flowex/db';
 import { ONE, toAtoms } from './units.ts';
 
@@ -18,6 +21,9 @@ export interface UserRates {
 export class FeeSchedule {
   private tiers: Tier[] = [];
   private readonly cache = new Map<string, { at: number; maker: bigint; taker: bigint }>();
+  /** Users waiting for the next background refresh, and whether one is running. */
+  private readonly toRefresh = new Set<string>();
+  private refreshing = false;
 
   constructor(
     private readonly db: Db,
@@ -33,11 +39,40 @@ export class FeeSchedule {
     }));
   }
 
-  /** Whether every one of these users has rates cached within the last minute. */
-  fresh(userIds: Iterable<string>): boolean {
+  /**
+   * Whether every one of these users has rates to use now. Those cached more than a minute
+   * ago still do, and are refreshed in the background.
+   */
+  known(userIds: Iterable<string>): boolean {
     const now = Date.now();
-    for (const u of userIds) if (this.stale(u, now)) return false;
-    return true;
+    let known = true;
+    for (const u of userIds) {
+      const c = this.cache.get(u);
+      if (!c) known = false;
+      else if (this.stale(u, now)) this.refreshLater(u);
+    }
+    return known;
+  }
+
+  private refreshLater(userId: string) {
+    this.toRefresh.add(userId);
+    this.refreshSoon();
+  }
+
+  /** One refresh at a time, for every user waiting when it starts. */
+  private refreshSoon() {
+    if (this.refreshing || this.toRefresh.size === 0) return;
+    this.refreshing = true;
+    setImmediate(() => {
+      const users = [...this.toRefresh];
+      this.toRefresh.clear();
+      this.ensure(users)
+        .catch(() => {}) // they keep their rates; the next trade asks again
+        .finally(() => {
+          this.refreshing = false;
+          this.refreshSoon();
+        });
+    });
   }
 
   private stale(userId: string, now: number): boolean {

@@ -846,14 +846,15 @@ export class MarketRunner {
         if (k > 0 && k % 256 === 0) await new Promise((r) => setImmediate(r));
         items.push(item);
         const x = this.run(item);
-        // Fee tiers of both sides as of this trade (cached a minute; loaded when missing).
+        // Fee tiers of both sides as of this trade (cached a minute and refreshed in the
+        // background; only a user without any is waited for).
         const traders: string[] = [];
         for (const ev of x.events) {
           if (ev.type !== 'TRADE') continue;
           traders.push(this.orders.get(ev.makerOrderId)!.userId);
           traders.push(this.orders.get(ev.takerOrderId)!.userId);
         }
-        if (traders.length > 0 && !fees.fresh(traders)) await fees.ensure(traders);
+        if (traders.length > 0 && !fees.known(traders)) await fees.ensure(traders);
         const fills: FillView[] = [];
         const own = x.order;
         const local = new Set<OrderState>();

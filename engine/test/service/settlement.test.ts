@@ -603,6 +603,10 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     await fees.ensure([bob.id]);
     const base = toAtoms('0.001');
     expect(fromAtoms(fees.rates(bob.id, base, base).maker)).toBe('0.001');
+    // Rates cached for 20 ms, loaded now: tier 0 as well.
+    const aging = new FeeSchedule(t.db, 20);
+    await aging.load();
+    await aging.ensure([bob.id]);
     const trade = await t.db.trade.findFirstOrThrow();
     const order = await t.db.order.findFirstOrThrow({
       where: { userId: bob.id, id: { notIn: [trade.makerOrderId, trade.takerOrderId] } },
@@ -628,6 +632,13 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     await fresh.ensure([bob.id]);
     expect(fromAtoms(fresh.rates(bob.id, base, base).maker)).toBe('0.0009');
     expect(fromAtoms(fresh.rates(bob.id, base, base).taker)).toBe('0.001');
+    // Once stale, Bob's old rates are still used at once (nothing to wait for) while the
+    // new tier loads in the background; a user never seen must be loaded first.
+    await new Promise((r) => setTimeout(r, 30));
+    expect(aging.known([bob.id])).toBe(true);
+    expect(fromAtoms(aging.rates(bob.id, base, base).maker)).toBe('0.001');
+    await expect.poll(() => fromAtoms(aging.rates(bob.id, base, base).maker)).toBe('0.0009');
+    expect(aging.known([alice.id])).toBe(false);
     await t.db.fill.deleteMany({ where: { quoteQuantity: '2000000' } });
   });
 

@@ -69,3 +69,19 @@ export async function vacuumBetweenPhases(db: {
   if (process.env.BENCH_VACUUM === '0') return;
   await db.$executeRawUnsafe('VACUUM ANALYZE');
 }
+
+/**
+ * Checkpoints the server has begun so far (timed or requested, e.g. by WAL volume): read
+ * before and after a measured step, it says whether one began during it. Right after a
+ * checkpoint begins, the first change of every page writes the whole page to the WAL, and
+ * large commits slow down for a while: on this machine's `max_wal_size` (1 GB) the benches
+ * write enough WAL to start one every run or two, at about the same point of the run.
+ */
+export async function checkpointsBegun(db: {
+  $queryRawUnsafe<T>(sql: string): PromiseLike<T>;
+}): Promise<number> {
+  const [row] = await db.$queryRawUnsafe<{ n: number }[]>(
+    'SELECT (checkpoints_timed + checkpoints_req)::int AS n FROM pg_stat_bgwriter',
+  );
+  return row?.n ?? 0;
+}
