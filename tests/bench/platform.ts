@@ -5,14 +5,21 @@
 // so CPU can be read per process. Ends with one JSON line of figures.
 //
 // First BENCH_WARMUP_SECONDS (default 10) of the same load on all four markets, not measured;
-// before each measured phase, VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `vacuumBetweenPhases`).
+// before each measured phase, VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `vacuumBetweenPhases`);
+// each phase says whether PostgreSQL began a checkpoint during it (`checkpointsBegun`).
 // The two main phases are closed loops (BENCH_CONCURRENCY requests in flight): their latency
 // is measured at saturation, where it is queueing. Then, on one market, requests are offered
 // open-loop at fixed rates (BENCH_OFFERED_RATES requests/s, BENCH_OFFERED_SECONDS each),
 // latency counted from each request's due time: the placeOrder p99 the platform gives below
 // saturation, and the highest rate up to which it stays within 50 ms.
 import { randomBytes } from 'node:crypto';
-import { namedCpuMs, ownCpuMs, processCpuMs, vacuumBetweenPhases } from '@flowex/server/bench';
+import {
+  checkpointsBegun,
+  namedCpuMs,
+  ownCpuMs,
+  processCpuMs,
+  vacuumBetweenPhases,
+} from '@flowex/server/bench';
 import { createClient } from 'graphql-ws';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
@@ -182,6 +189,7 @@ async function phase(
   const place = `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }`;
   const cancel = `mutation($id: ID!) { cancelOrder(id: $id) { id } }`;
   console.error(`${new Date().toISOString()} phase: ${label}`);
+  const checkpointsBefore = await checkpointsBegun(platform.database.db);
   const cpuBefore = cpuSnapshot(platform.supervisor?.pids() ?? {});
   const started = performance.now();
   const deadline =
@@ -250,6 +258,7 @@ async function phase(
   const seconds = (performance.now() - started) / 1000;
   await http.close();
   const cpuAfter = cpuSnapshot(platform.supervisor?.pids() ?? {});
+  const checkpoints = (await checkpointsBegun(platform.database.db)) - checkpointsBefore;
   await new Promise((r) => setTimeout(r, 500)); // let the last trades arrive
   running = false;
   await Promise.all(clients.map((c) => c.dispose()));
@@ -281,6 +290,8 @@ async function phase(
     tradeToSubscriberP99Ms: round(percentile(tradeSorted, 0.99)),
     errors,
     errorSamples,
+    /** PostgreSQL began a checkpoint during the phase (see `checkpointsBegun`). */
+    checkpointsBegun: checkpoints,
     cpuPercentPerProcess: cpuPercent,
     // Where the time goes per request (placeOrder or cancelOrder): CPU ms of each process.
     cpuMsPerRequest: Object.fromEntries(cpuMs.map(([k, ms]) => [k, round(ms / requests, 3)])),
@@ -328,12 +339,12 @@ async function main() {
     }
     const rows = [one, four, ...offered];
     console.log(
-      '\n| phase | orders/s | placeOrder p50 / p95 / p99 ms | cancelOrder p50 / p99 ms | trade→subscriber p50 / p99 ms | trades seen | errors |',
+      '\n| phase | orders/s | placeOrder p50 / p95 / p99 ms | cancelOrder p50 / p99 ms | trade→subscriber p50 / p99 ms | trades seen | errors | checkpoints begun |',
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of rows) {
       console.log(
-        `| ${r.label} | ${r.ordersPerSecond} | ${r.placeOrderP50Ms} / ${r.placeOrderP95Ms} / ${r.placeOrderP99Ms} | ${r.cancelOrderP50Ms} / ${r.cancelOrderP99Ms} | ${r.tradeToSubscriberP50Ms} / ${r.tradeToSubscriberP99Ms} | ${r.tradesSeen} | ${r.errors} |`,
+        `| ${r.label} | ${r.ordersPerSecond} | ${r.placeOrderP50Ms} / ${r.placeOrderP95Ms} / ${r.placeOrderP99Ms} | ${r.cancelOrderP50Ms} / ${r.cancelOrderP99Ms} | ${r.tradeToSubscriberP50Ms} / ${r.tradeToSubscriberP99Ms} | ${r.tradesSeen} | ${r.errors} | ${r.checkpointsBegun} |`,
       );
     }
     for (const r of rows)
