@@ -18,7 +18,7 @@ export interface StartEngineOptions {
   lockPollMs?: number;
   sweepMs?: number;
   maxBatch?: number;
-  /** Settlement batches are sized to commit in about this long. Default 50 ms. */
+  /** Settlement batches are sized to commit in about this long (default: config). */
   targetCommitMs?: number;
 }
 
@@ -49,7 +49,7 @@ export async function startEngine(
     ...(options.lockPollMs ? { lockPollMs: options.lockPollMs } : {}),
     ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}),
     ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}),
-    ...(options.targetCommitMs ? { targetCommitMs: options.targetCommitMs } : {}),
+    targetCommitMs: options.targetCommitMs ?? config.ENGINE_TARGET_COMMIT_MS,
   });
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

@@ -84,6 +84,10 @@ export const variables = {
       .optional(),
     doc: 'Markets this engine process owns (comma-separated, e.g. `BTC-USDT,ETH-USDT`). Unset: every market. Split markets across engine processes to scale out.',
   },
+  ENGINE_TARGET_COMMIT_MS: {
+    schema: z.coerce.number().positive().default(50),
+    doc: 'Settlement batches are sized to commit in about this long (at least 64 commands each): a burst of commands spreads over batches that commit one after another while the next one is matched.',
+  },
   AUTH_URL: {
     schema: optionalUrl,
     doc: 'Auth subgraph URL for the gateway (default: local port).',
