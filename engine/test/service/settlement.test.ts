@@ -20,6 +20,22 @@ import { balance, fundedUser, ledgerViolations, seed, testConfig } from './helpe
 
 const M = 'BTC-USDT';
 
+/**
+ * A bus for `submitOrder` that keeps each command instead of sending it (the order is
+ * recorded, the request times out): the test sends them to the engine when it chooses.
+ */
+function holdingBus() {
+  const held: EngineCommandMessage[] = [];
+  const holding = {
+    publish: async () => {},
+    request: async (queue: string, message: unknown) => {
+      held.push(message as EngineCommandMessage);
+      throw new BusTimeoutError(queue, 'held', 0);
+    },
+  } as unknown as MemoryBus;
+  return { held, holding };
+}
+
 describe('engine service: intake, matching, settlement, recovery (in-process bus)', () => {
   let t: TestDatabase;
   let bus: MemoryBus;
@@ -240,14 +256,7 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     try {
       const carol = await fundedUser(t.db, 'carol@example.com', { USDT: '1000' });
       // Recorded but not sent yet, as if the trading process were slow to send them.
-      const held: EngineCommandMessage[] = [];
-      const holding = {
-        publish: async () => {},
-        request: async (queue: string, message: unknown) => {
-          held.push(message as EngineCommandMessage);
-          throw new BusTimeoutError(queue, 'held', 0);
-        },
-      } as unknown as MemoryBus;
+      const { held, holding } = holdingBus();
       for (let i = 0; i < 20; i++) {
         const price = String(20_000 + i);
         await submitOrder(t.db, holding, {
@@ -284,14 +293,7 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     try {
       const dave = await fundedUser(t.db, 'dave@example.com', { USDT: '1000' });
       const runner = engine.service.runner(M)!;
-      const held: EngineCommandMessage[] = [];
-      const holding = {
-        publish: async () => {},
-        request: async (queue: string, message: unknown) => {
-          held.push(message as EngineCommandMessage);
-          throw new BusTimeoutError(queue, 'held', 0);
-        },
-      } as unknown as MemoryBus;
+      const { held, holding } = holdingBus();
       for (let i = 0; i < 400; i++) {
         await submitOrder(t.db, holding, {
           userId: dave.id,
