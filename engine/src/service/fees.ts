@@ -47,16 +47,11 @@ export class FeeSchedule {
     const now = Date.now();
     let known = true;
     for (const u of userIds) {
-      const c = this.cache.get(u);
-      if (!c) known = false;
-      else if (this.stale(u, now)) this.refreshLater(u);
+      if (!this.cache.has(u)) known = false;
+      else if (this.stale(u, now)) this.toRefresh.add(u);
     }
-    return known;
-  }
-
-  private refreshLater(userId: string) {
-    this.toRefresh.add(userId);
     this.refreshSoon();
+    return known;
   }
 
   /** One refresh at a time, for every user waiting when it starts. */

@@ -1198,8 +1198,10 @@ function isStopType(t: OrderTypeName) {
   return t !== 'LIMIT' && t !== 'MARKET';
 }
 
-/** `at`: when the batch that last changed the order committed it (its updatedAt). */
-/** `updatedAt`: the batch's time as ISO text, formatted once per batch. */
+/**
+ * `updatedAt`: when the batch that last changed the order committed it, as ISO text
+ * (formatted once per batch).
+ */
 function view(o: OrderState, marketSymbol: string, updatedAt?: string): OrderStateView {
   const v: OrderStateView = {
     id: String(o.id),

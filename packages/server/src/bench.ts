@@ -75,7 +75,7 @@ export async function vacuumBetweenPhases(db: {
  * before and after a measured step, it says whether one began during it. Right after a
  * checkpoint begins, the first change of every page writes the whole page to the WAL, and
  * large commits slow down for a while: on this machine's `max_wal_size` (1 GB) the benches
- * write enough WAL to start one every run or two, at about the same point of the run.
+ * write enough WAL to start one every run or two.
  */
 export async function checkpointsBegun(db: {
   $queryRawUnsafe<T>(sql: string): PromiseLike<T>;
