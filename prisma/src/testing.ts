@@ -111,3 +111,27 @@ export async function ledgerViolations(db: Db): Promise<string[]> {
     ...drift.map((d) => `balance ${d.u} ${d.a} differs from its ledger rows`),
   ];
 }
+
+/**
+ * Users' daily traded volumes (kept by settlement) that differ from the sum of their fills
+ * per quote asset and UTC day — empty when every fill was counted exactly once.
+ */
+export async function dailyVolumeViolations(db: Db): Promise<string[]> {
+  const rows = await db.$queryRawUnsafe<
+    { u: string; a: string; d: string; v: string; f: string }[]
+  >(
+    `WITH f AS (SELECT f."userId", m."quoteAssetCode", f."executedAt"::date AS day,
+                       SUM(f."quoteQuantity") AS v
+                  FROM "Fill" f JOIN "Market" m ON m.symbol = f."marketSymbol"
+                 GROUP BY 1, 2, 3)
+     SELECT COALESCE(v."userId", f."userId")::text AS u,
+            COALESCE(v."quoteAssetCode", f."quoteAssetCode") AS a,
+            COALESCE(v.day, f.day)::text AS d,
+            COALESCE(v."quoteVolume", 0)::text AS v, COALESCE(f.v, 0)::text AS f
+       FROM "UserDailyVolume" v
+       FULL JOIN f ON f."userId" = v."userId" AND f."quoteAssetCode" = v."quoteAssetCode"
+                  AND f.day = v.day
+      WHERE COALESCE(v."quoteVolume", 0) <> COALESCE(f.v, 0)`,
+  );
+  return rows.map((r) => `volume of ${r.u} in ${r.a} on ${r.d}: ${r.v}, its fills ${r.f}`);
+}

@@ -1,9 +1,9 @@
 // Maker/taker rates by volume tier: a user's 30-day quote volume selects a FeeTier whose
-// multipliers scale the market's base rates. Volumes are cached for a minute; a tier change
-// mid-minute applies from the next refresh. A market's loop waits only for a user it has no
-// rates for at all: a stale user keeps his rates while they are refreshed in the background.
-// (Waiting for the refresh held every market's loop once a minute, for as long as summing
-// the active users' fills of 30 days took: ≈ 300 ms with 150,000 fills in bench:settlement.)
+// multipliers scale the market's base rates. The volume is a sum of the daily rows that
+// settlement keeps (UserDailyVolume), at most 30 a user. Volumes are cached for a minute; a
+// tier change mid-minute applies from the next refresh. A market's loop waits only for a
+// user it has no rates for at all: a stale user keeps his rates while they are refreshed in
+// the background (waiting held every market's loop once a minute).
 import type { Db } from '@flowex/db';
 import { ONE, toAtoms } from './units.ts';
 
@@ -80,13 +80,15 @@ export class FeeSchedule {
     const now = Date.now();
     const missing = [...new Set(userIds)].filter((u) => this.stale(u, now));
     if (missing.length === 0) return;
-    // 30-day quote volume; markets quoted in other assets than USDT do not count (yet).
+    // 30-day quote volume: today and the 29 UTC days before it, from the daily volumes
+    // settlement keeps (at most 30 rows a user). Markets quoted in other assets than USDT
+    // do not count (yet).
     const rows = await this.db.$queryRawUnsafe<{ userId: string; volume: string }[]>(
-      `SELECT f."userId"::text AS "userId", SUM(f."quoteQuantity")::text AS volume
-         FROM "Fill" f JOIN "Market" m ON m.symbol = f."marketSymbol"
-        WHERE f."userId" = ANY($1::uuid[]) AND m."quoteAssetCode" = 'USDT'
-          AND f."executedAt" > now() - interval '30 days'
-        GROUP BY f."userId"`,
+      `SELECT "userId"::text AS "userId", SUM("quoteVolume")::text AS volume
+         FROM "UserDailyVolume"
+        WHERE "userId" = ANY($1::uuid[]) AND "quoteAssetCode" = 'USDT'
+          AND day > (now() AT TIME ZONE 'UTC')::date - 30
+        GROUP BY "userId"`,
       missing,
     );
     const volumes = new Map(rows.map((r) => [r.userId, toAtoms(r.volume)]));

@@ -9,7 +9,13 @@ import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { amendOrder, cancelOrder, IntakeError, submitOrder } from '../../src/index.ts';
 import { toAtoms } from '../../src/service/units.ts';
-import { dropRedisKeys, fundedUser, ledgerViolations, seed } from './helpers.ts';
+import {
+  dailyVolumeViolations,
+  dropRedisKeys,
+  fundedUser,
+  ledgerViolations,
+  seed,
+} from './helpers.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const M = 'BTC-USDT';
@@ -186,6 +192,8 @@ describe('engine processes under SIGKILL (Redis mode)', () => {
     expect(new Set(seqs).size).toBe(trades.length);
     expect(seqs.every((s) => s <= cp.lastSeq)).toBe(true);
     expect(await ledgerViolations(t.db)).toEqual([]);
+    // Every fill counted once in its user's daily volume (fee tiers), across the kills.
+    expect(await dailyVolumeViolations(t.db)).toEqual([]);
   });
 
   it('a standby process takes over within 5 s of the owner being killed', async () => {

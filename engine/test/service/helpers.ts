@@ -18,4 +18,4 @@ export async function balance(db: Db, userId: string, assetCode: string) {
 
 export { dropRedisKeys } from '@flowex/bus/testing';
 /** The money invariants (violations; empty = fine). */
-export { ledgerViolations } from '@flowex/db/testing';
+export { dailyVolumeViolations, ledgerViolations } from '@flowex/db/testing';

@@ -16,9 +16,17 @@ import {
 import { FeeSchedule } from '../../src/service/fees.ts';
 import { applyBatch, FencedError } from '../../src/service/settlement.ts';
 import { fromAtoms, toAtoms } from '../../src/service/units.ts';
-import { balance, fundedUser, ledgerViolations, seed, testConfig } from './helpers.ts';
+import {
+  balance,
+  dailyVolumeViolations,
+  fundedUser,
+  ledgerViolations,
+  seed,
+  testConfig,
+} from './helpers.ts';
 
 const M = 'BTC-USDT';
+const DAY = 86_400_000;
 
 /**
  * A bus for `submitOrder` that keeps each command instead of sending it (the order is
@@ -602,7 +610,7 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
   });
 
   it('charges the maker/taker rates of the user volume tier', async () => {
-    // Bob's 30-day volume so far is small: tier 0. A large (fake) fill moves him to tier 1.
+    // Bob's 30-day volume so far is small: tier 0. A large (fake) day moves him to tier 1.
     const fees = new FeeSchedule(t.db);
     await fees.load();
     await fees.ensure([bob.id]);
@@ -612,26 +620,17 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     const aging = new FeeSchedule(t.db, 20);
     await aging.load();
     await aging.ensure([bob.id]);
-    const trade = await t.db.trade.findFirstOrThrow();
-    const order = await t.db.order.findFirstOrThrow({
-      where: { userId: bob.id, id: { notIn: [trade.makerOrderId, trade.takerOrderId] } },
-    });
-    await t.db.fill.create({
-      data: {
-        tradeId: trade.id,
-        orderId: order.id,
-        userId: bob.id,
-        marketSymbol: M,
-        side: 'BUY',
-        price: '1',
-        quantity: '2000000',
-        quoteQuantity: '2000000',
-        fee: '0',
-        feeAsset: 'BTC',
-        feeRate: '0',
-        liquidity: 'MAKER',
-      },
-    });
+    // Settlement has kept Bob's daily volumes: exactly his fills' (checked here), small.
+    expect(await dailyVolumeViolations(t.db)).toEqual([]);
+    const earlier = {
+      userId: bob.id,
+      quoteAssetCode: 'USDT',
+      day: new Date(Date.now() - 10 * DAY),
+    };
+    await t.db.userDailyVolume.create({ data: { ...earlier, quoteVolume: '2000000' } });
+    // Volume older than 30 days does not count.
+    const old = { userId: alice.id, quoteAssetCode: 'USDT', day: new Date(Date.now() - 30 * DAY) };
+    await t.db.userDailyVolume.create({ data: { ...old, quoteVolume: '2000000' } });
     const fresh = new FeeSchedule(t.db);
     await fresh.load();
     await fresh.ensure([bob.id]);
@@ -644,7 +643,9 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     expect(fromAtoms(aging.rates(bob.id, base, base).maker)).toBe('0.001');
     await expect.poll(() => fromAtoms(aging.rates(bob.id, base, base).maker)).toBe('0.0009');
     expect(aging.known([alice.id])).toBe(false);
-    await t.db.fill.deleteMany({ where: { quoteQuantity: '2000000' } });
+    await fresh.ensure([alice.id]);
+    expect(fromAtoms(fresh.rates(alice.id, base, base).maker)).toBe('0.001');
+    await t.db.userDailyVolume.deleteMany({ where: { quoteVolume: '2000000' } });
   });
 
   it('lets a standby take over when the owner goes away', async () => {

@@ -286,44 +286,24 @@ describe('fee tiers', () => {
     const t = await trader(platform);
     const b = await trader(platform);
     const o = await t.order(limit('SELL', '100', '0.1'));
-    // 2,000,000 USDT of (earlier) volume: tier 1 (maker × 0.9).
-    const at = new Date(Date.now() - 10 * 86_400_000);
-    const trade = await db().trade.create({
+    // 2,000,000 USDT of volume ten days ago (kept per day by settlement): tier 1 (maker × 0.9).
+    await db().userDailyVolume.create({
       data: {
-        marketSymbol: 'ETH-USDT',
-        engineSeq: 0n,
-        price: '100',
-        quantity: '20000',
-        quoteQuantity: '2000000',
-        takerSide: 'BUY',
-        makerOrderId: BigInt(o.id),
-        takerOrderId: BigInt(o.id),
-        executedAt: at,
-      },
-    });
-    await db().fill.create({
-      data: {
-        tradeId: trade.id,
-        orderId: BigInt(o.id),
         userId: t.id,
-        marketSymbol: 'ETH-USDT',
-        side: 'SELL',
-        price: '100',
-        quantity: '20000',
-        quoteQuantity: '2000000',
-        fee: '0',
-        feeAsset: 'USDT',
-        feeRate: '0',
-        liquidity: 'MAKER',
-        executedAt: at,
+        quoteAssetCode: 'USDT',
+        day: new Date(Date.now() - 10 * 86_400_000),
+        quoteVolume: '2000000',
       },
     });
     await b.order(limit('BUY', '100', '0.1'));
-    const fills = await db().fill.findMany({
-      where: { orderId: BigInt(o.id), tradeId: { not: trade.id } },
-    });
+    const fills = await db().fill.findMany({ where: { orderId: BigInt(o.id) } });
     expect(fills.map((f) => [f.feeRate.toFixed(), f.fee.toFixed()])).toEqual([['0.0009', '0.009']]);
     const taker = await db().fill.findFirstOrThrow({ where: { userId: b.id } });
     expect(taker.feeRate.toFixed()).toBe('0.001');
+    // The trade itself counts in both users' volume of today.
+    const today = await db().userDailyVolume.findMany({
+      where: { userId: { in: [t.id, b.id] }, day: { gte: new Date(Date.now() - 86_400_000) } },
+    });
+    expect(today.map((v) => v.quoteVolume.toFixed())).toEqual(['10', '10']);
   });
 });
