@@ -32,14 +32,29 @@ beforeAll(async () => {
     takerOrderId: 2,
     executedAt: at,
   });
-  await db.trade.createMany({
-    data: [
-      trade(1, '40000', '1', minutesAgo(26 * 60)), // outside the 24 h window
-      trade(5, '50000', '0.5', minutesAgo(120)),
-      trade(9, '52000', '0.25', minutesAgo(60), 'SELL'),
-      trade(12, '49000', '0.1', minutesAgo(5)),
-      trade(15, '51000', '0.2', minutesAgo(1)),
-    ],
+  const trades = [
+    trade(1, '40000', '1', minutesAgo(26 * 60)), // outside the 24 h window
+    trade(5, '50000', '0.5', minutesAgo(120)),
+    trade(9, '52000', '0.25', minutesAgo(60), 'SELL'),
+    trade(12, '49000', '0.1', minutesAgo(5)),
+    trade(15, '51000', '0.2', minutesAgo(1)),
+  ];
+  await db.trade.createMany({ data: trades });
+  // Their 1m candles, as settlement writes them with the trades (the ticker sums those).
+  await db.candle.createMany({
+    data: trades.map((t) => ({
+      marketSymbol: t.marketSymbol,
+      interval: 'ONE_MINUTE' as const,
+      openTime: new Date(Math.floor(t.executedAt.getTime() / 60_000) * 60_000),
+      open: t.price,
+      high: t.price,
+      low: t.price,
+      close: t.price,
+      volume: t.quantity,
+      quoteVolume: t.quoteQuantity,
+      tradeCount: 1,
+      lastEngineSeq: t.engineSeq,
+    })),
   });
   const user = await db.user.create({ data: { email: 'maker@example.com' } });
   const order = (
@@ -157,7 +172,7 @@ describe('ticker', () => {
 describe('candles', () => {
   it('returns stored intervals oldest first and omits intervals without trades', async () => {
     const { data } = await gql<{ candles: Record<string, unknown>[] }>(
-      '{ candles(market: "BTC-USDT", interval: ONE_MINUTE) { openTime closeTime open high low close tradeCount } }',
+      '{ candles(market: "BTC-USDT", interval: ONE_MINUTE, to: "2026-11-02T00:00:00Z") { openTime closeTime open high low close tradeCount } }',
     );
     expect(data.candles).toEqual([
       {
@@ -196,7 +211,7 @@ describe('candles', () => {
     );
     expect(ranged.data.candles.map((c) => c.openTime)).toEqual(['2026-11-01T10:03:00.000Z']);
     const latest = await gql<{ candles: { openTime: string }[] }>(
-      '{ candles(market: "BTC-USDT", interval: ONE_MINUTE, limit: 2) { openTime } }',
+      '{ candles(market: "BTC-USDT", interval: ONE_MINUTE, to: "2026-11-02T00:00:00Z", limit: 2) { openTime } }',
     );
     expect(latest.data.candles.map((c) => c.openTime)).toEqual([
       '2026-11-01T10:03:00.000Z',

@@ -55,7 +55,7 @@ describe('live market data through the gateway', () => {
     );
     const ticker = subscribe(
       platform,
-      'subscription { ticker(market: "BTC-USDT") { market lastPrice bestBid bestAsk tradeCount24h } }',
+      'subscription { ticker(market: "BTC-USDT") { market lastPrice bestBid bestAsk open24h high24h low24h volume24h quoteVolume24h tradeCount24h } }',
       'ticker',
     );
     const candles = subscribe(
@@ -91,6 +91,12 @@ describe('live market data through the gateway', () => {
     await until(() =>
       ticker.events.some((t) => t.lastPrice === '100' && t.bestAsk === '100' && t.bestBid === null),
     );
+    // The query's 24 h figures are the live ticker's (both over the 1m candles' window).
+    const queried = await platform.graphql<{ ticker: Json }>(
+      '{ ticker(market: "BTC-USDT") { market lastPrice bestBid bestAsk open24h high24h low24h volume24h quoteVolume24h tradeCount24h } }',
+    );
+    expect(queried.data!.ticker).toEqual(ticker.events.at(-1));
+    expect(queried.data!.ticker).toMatchObject({ volume24h: '0.5', tradeCount24h: 1 });
     // Bob's balances after the trade, pushed by the engine's settlement over the bus.
     await until(() => balances.events.some((b) => b.asset === 'BTC' && b.available === '100.4995'));
     const m = await platform.graphql<Json>(

@@ -1,5 +1,8 @@
-// The 24 h ticker straight from committed trades and resting orders: one query per
-// market list, exact NUMERIC arithmetic in PostgreSQL.
+// The 24 h ticker from committed rows and resting orders: one query per market list, exact
+// NUMERIC arithmetic in PostgreSQL. The 24 h figures sum the 1m candles settlement keeps —
+// at most 1,441 rows a market whatever the trade rate (summing the trades themselves grew
+// with the traffic) — over the engine's live ticker's window: from the start of the minute
+// 24 h ago, so a query and the `ticker` subscription agree.
 import type { Db, Prisma } from '@flowex/db';
 
 export interface MarketRef {
@@ -25,7 +28,7 @@ export async function loadTickers(
   symbols: string[] | null,
   now: Date,
 ): Promise<TickerRow[]> {
-  const since = new Date(now.getTime() - 24 * 3600_000);
+  const windowStart = new Date(Math.floor((now.getTime() - 86_400_000) / 60_000) * 60_000);
   const rows = await db.$queryRaw<
     (Omit<TickerRow, 'tradeCount24h' | 'updatedAt'> & {
       tradeCount24h: bigint;
@@ -51,10 +54,13 @@ export async function loadTickers(
       WHERE t."marketSymbol" = m."symbol" ORDER BY t."engineSeq" DESC LIMIT 1
     ) last ON true
     LEFT JOIN LATERAL (
-      SELECT (array_agg(t."price" ORDER BY t."engineSeq"))[1] AS "open",
-        max(t."price") AS "high", min(t."price") AS "low",
-        sum(t."quantity") AS "volume", sum(t."quoteQuantity") AS "quoteVolume", count(*) AS "count"
-      FROM "Trade" t WHERE t."marketSymbol" = m."symbol" AND t."executedAt" > ${since}
+      SELECT (array_agg(c."open" ORDER BY c."openTime"))[1] AS "open",
+        max(c."high") AS "high", min(c."low") AS "low",
+        sum(c."volume") AS "volume", sum(c."quoteVolume") AS "quoteVolume",
+        sum(c."tradeCount") AS "count"
+      FROM "Candle" c
+      WHERE c."marketSymbol" = m."symbol" AND c."interval" = 'ONE_MINUTE'
+        AND c."openTime" >= ${windowStart}
     ) day ON true
     WHERE ${symbols === null} OR m."symbol" = ANY(${symbols ?? []})
     ORDER BY m."symbol"`;
