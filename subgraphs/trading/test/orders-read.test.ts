@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
 import type { RunningService } from '@flowex/server';
 import { startTestIssuer, type TestIssuer } from '@flowex/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computePositions } from '../src/domain/positions.ts';
 import { startTrading } from '../src/main.ts';
 
 let database: TestDatabase;
@@ -297,6 +298,63 @@ describe('myFills and positions', () => {
       realizedPnl: '0',
     });
     expect(Number(p!.averageEntryPrice)).toBeCloseTo(69600 / 1.3986, 6);
+  });
+
+  it('keeps the position state and folds only the fills after it', async () => {
+    const { db } = database;
+    const Q = '{ positions { market { symbol } quantity averageEntryPrice realizedPnl } }';
+    const first = await gql<{ positions: unknown[] }>(Q, alice.token);
+    const last = await db.fill.findFirstOrThrow({
+      where: { userId: alice.id },
+      orderBy: { id: 'desc' },
+    });
+    const snapshot = await db.positionSnapshot.findUniqueOrThrow({
+      where: { userId_marketSymbol: { userId: alice.id, marketSymbol: 'BTC-USDT' } },
+    });
+    expect(snapshot.lastFillId).toBe(last.id);
+    expect(snapshot.quantity.toFixed()).toBe('1.3986');
+    // Asked again with nothing new: the same answer from the state alone.
+    expect((await gql<{ positions: unknown[] }>(Q, alice.token)).data).toEqual(first.data);
+    // A sell after it: the answer equals the fold of the whole history…
+    const sell = await db.fill.create({
+      data: {
+        tradeId: last.tradeId,
+        orderId: aliceOrders[2]!,
+        userId: alice.id,
+        marketSymbol: 'BTC-USDT',
+        side: 'SELL',
+        price: '52000',
+        quantity: '0.5',
+        quoteQuantity: '26000',
+        fee: '26',
+        feeAsset: 'USDT',
+        feeRate: '0.001',
+        liquidity: 'MAKER',
+      },
+    });
+    const all = await db.fill.findMany({ where: { userId: alice.id }, orderBy: { id: 'asc' } });
+    const [expected] = computePositions(all, new Map([['BTC-USDT', null]]));
+    const second = await gql<{
+      positions: { quantity: string; averageEntryPrice: string; realizedPnl: string }[];
+    }>(Q, alice.token);
+    expect(second.data.positions).toEqual([
+      {
+        market: { symbol: 'BTC-USDT' },
+        quantity: expected!.quantity.toFixed(),
+        averageEntryPrice: expected!.averageEntryPrice!.toFixed(),
+        realizedPnl: expected!.realizedPnl.toFixed(),
+      },
+    ]);
+    expect(second.data.positions[0]!.quantity).toBe('0.8986');
+    // …and was folded from the stored state: a state changed behind its back shows through.
+    await db.positionSnapshot.update({
+      where: { userId_marketSymbol: { userId: alice.id, marketSymbol: 'BTC-USDT' } },
+      data: { realized: { increment: 1 } },
+    });
+    const third = await gql<{ positions: { realizedPnl: string }[] }>(Q, alice.token);
+    expect(third.data.positions[0]!.realizedPnl).toBe(expected!.realizedPnl.plus(1).toFixed());
+    await db.fill.delete({ where: { id: sell.id } });
+    await db.positionSnapshot.deleteMany({ where: { userId: alice.id } });
   });
 });
 

@@ -1,6 +1,11 @@
 import { Prisma } from '@flowex/db';
 import { describe, expect, it } from 'vitest';
-import { computePositions, type FillLike } from '../src/domain/positions.ts';
+import {
+  computePositions,
+  type FillLike,
+  foldPositions,
+  type PositionState,
+} from '../src/domain/positions.ts';
 
 const D = (v: string) => new Prisma.Decimal(v);
 const fill = (
@@ -85,5 +90,48 @@ describe('computePositions', () => {
         realizedPnl: '50',
       },
     ]);
+  });
+
+  it('resumes: a stored state plus the fills after it gives what the whole history gives', () => {
+    // Pseudo-random fills (fixed seed) over two markets, buys and sells, fees on both.
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    const fills = Array.from({ length: 400 }, () =>
+      fill(
+        rnd() < 0.55 ? 'BUY' : 'SELL',
+        String(100 + Math.floor(rnd() * 50)),
+        (0.001 + Math.floor(rnd() * 1000) / 1000).toFixed(3),
+        (Math.floor(rnd() * 10) / 10000).toFixed(4),
+        rnd() < 0.5 ? 'BTC-USDT' : 'ETH-USDT',
+      ),
+    );
+    const text = (states: Map<string, PositionState>) =>
+      [...states].map(([m, s]) => [
+        m,
+        s.quantity.toString(),
+        s.cost.toString(),
+        s.realized.toString(),
+      ]);
+    // A snapshot keeps each value as its exact decimal string (unconstrained NUMERIC).
+    const stored = (states: Map<string, PositionState>) =>
+      new Map(
+        [...states].map(([m, s]) => [
+          m,
+          {
+            quantity: D(s.quantity.toString()),
+            cost: D(s.cost.toString()),
+            realized: D(s.realized.toString()),
+          },
+        ]),
+      );
+    const whole = foldPositions(fills);
+    expect(whole.size).toBe(2);
+    for (const cut of [0, 1, 57, 200, 399, 400]) {
+      const resumed = foldPositions(fills.slice(cut), stored(foldPositions(fills.slice(0, cut))));
+      expect(text(resumed)).toEqual(text(whole));
+    }
   });
 });

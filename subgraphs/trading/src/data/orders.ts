@@ -57,9 +57,75 @@ export function fillsOfOrder(db: Db, orderId: bigint): Promise<FillRow[]> {
   return db.fill.findMany({ where: { orderId }, orderBy: { id: 'asc' } });
 }
 
-/** All of a user's fills, oldest first: the history positions are computed from. */
-export function userFillHistory(db: Db, userId: string): Promise<FillRow[]> {
-  return db.fill.findMany({ where: { userId }, orderBy: [{ executedAt: 'asc' }, { id: 'asc' }] });
+/** A user's stored position states (PositionSnapshot), by market. */
+export async function positionSnapshots(db: Db, userId: string) {
+  const rows = await db.positionSnapshot.findMany({ where: { userId } });
+  return new Map(rows.map((r) => [r.marketSymbol, r]));
+}
+
+export interface PositionFillRow {
+  id: bigint;
+  marketSymbol: string;
+  side: 'BUY' | 'SELL';
+  price: Prisma.Decimal;
+  quantity: Prisma.Decimal;
+  fee: Prisma.Decimal;
+}
+
+/**
+ * A user's fills after the given marks (last fill id folded, by market; none = from the
+ * start), by market in settlement order: one range of the (userId, marketSymbol, id) index
+ * per market, so the cost follows the fills after the marks, not the whole history.
+ */
+export function fillsAfter(
+  db: Db,
+  userId: string,
+  marks: ReadonlyMap<string, bigint>,
+): Promise<PositionFillRow[]> {
+  return db.$queryRaw<PositionFillRow[]>`
+    SELECT f.id, f."marketSymbol", f.side::text AS side, f.price, f.quantity, f.fee
+      FROM "Market" m
+      LEFT JOIN unnest(${[...marks.keys()]}::text[], ${[...marks.values()]}::bigint[])
+           AS s(market, last) ON s.market = m.symbol
+      CROSS JOIN LATERAL (
+        SELECT f.* FROM "Fill" f
+         WHERE f."userId" = ${userId}::uuid AND f."marketSymbol" = m.symbol
+           AND f.id > COALESCE(s.last, 0)
+         ORDER BY f.id) f
+     ORDER BY f."marketSymbol", f.id`;
+}
+
+export interface PositionSnapshotRow {
+  marketSymbol: string;
+  quantity: Prisma.Decimal;
+  cost: Prisma.Decimal;
+  realized: Prisma.Decimal;
+  lastFillId: bigint;
+}
+
+/**
+ * Stores position states; a stored state already further along (a concurrent query's) is
+ * kept. Values are written as their exact decimal strings (unconstrained NUMERIC).
+ */
+export async function savePositionSnapshots(
+  db: Db,
+  userId: string,
+  rows: PositionSnapshotRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const text = (pick: (r: PositionSnapshotRow) => Prisma.Decimal) =>
+    rows.map((r) => pick(r).toString());
+  await db.$executeRaw`
+    INSERT INTO "PositionSnapshot" ("userId", "marketSymbol", quantity, cost, realized,
+                                    "lastFillId", "updatedAt")
+    SELECT ${userId}::uuid, x.m, x.q, x.c, x.r, x.l, now()
+      FROM unnest(${rows.map((r) => r.marketSymbol)}::text[], ${text((r) => r.quantity)}::numeric[],
+                  ${text((r) => r.cost)}::numeric[], ${text((r) => r.realized)}::numeric[],
+                  ${rows.map((r) => r.lastFillId)}::bigint[]) AS x(m, q, c, r, l)
+    ON CONFLICT ("userId", "marketSymbol") DO UPDATE
+       SET quantity = EXCLUDED.quantity, cost = EXCLUDED.cost, realized = EXCLUDED.realized,
+           "lastFillId" = EXCLUDED."lastFillId", "updatedAt" = now()
+     WHERE "PositionSnapshot"."lastFillId" < EXCLUDED."lastFillId"`;
 }
 
 /**

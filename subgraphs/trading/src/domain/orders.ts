@@ -4,15 +4,17 @@ import type { Db, OrderStatus } from '@flowex/db';
 import { DomainError, decodeCursor, ErrorCode, pageSize, toConnection } from '@flowex/schema';
 import type { Identity } from '@flowex/server';
 import {
+  fillsAfter,
   findUserOrder,
   lastPrices,
   listUserFills,
   listUserOrders,
   OPEN_STATUSES,
   type OrderRow,
-  userFillHistory,
+  positionSnapshots,
+  savePositionSnapshots,
 } from '../data/orders.ts';
-import { computePositions } from './positions.ts';
+import { foldPositions, type PositionState, positionViews } from './positions.ts';
 import { normaliseCode } from './reference.ts';
 
 type ApiStatus =
@@ -99,10 +101,25 @@ export async function openOrders(db: Db, caller: Identity, userId: string, marke
   });
 }
 
+/**
+ * The caller's positions: the stored states (PositionSnapshot) plus the fills after them,
+ * folded in settlement order; the states that moved are stored for the next query.
+ */
 export async function positions(db: Db, caller: Identity) {
-  const fills = await userFillHistory(db, caller.userId);
-  const markets = [...new Set(fills.map((f) => f.marketSymbol))];
-  return computePositions(fills, await lastPrices(db, markets));
+  const snapshots = await positionSnapshots(db, caller.userId);
+  const marks = new Map([...snapshots].map(([market, s]) => [market, s.lastFillId]));
+  const fills = await fillsAfter(db, caller.userId, marks);
+  const states = foldPositions(fills, new Map<string, PositionState>(snapshots));
+  const lastFillIds = new Map(fills.map((f) => [f.marketSymbol, f.id]));
+  await savePositionSnapshots(
+    db,
+    caller.userId,
+    [...lastFillIds].map(([marketSymbol, lastFillId]) => {
+      const { quantity, cost, realized } = states.get(marketSymbol)!;
+      return { marketSymbol, lastFillId, quantity, cost, realized };
+    }),
+  );
+  return positionViews(states, await lastPrices(db, [...states.keys()]));
 }
 
 /** Base quantity still to fill; null for a MARKET BUY by quote amount. */
