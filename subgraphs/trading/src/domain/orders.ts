@@ -101,6 +101,9 @@ export async function openOrders(db: Db, caller: Identity, userId: string, marke
   });
 }
 
+/** Fills read per market at a time: bounds the memory of a first query on a long history. */
+const FILLS_PER_READ = 2000;
+
 /**
  * The caller's positions: the stored states (PositionSnapshot) plus the fills after them,
  * folded in settlement order; the states that moved are stored for the next query.
@@ -108,15 +111,25 @@ export async function openOrders(db: Db, caller: Identity, userId: string, marke
 export async function positions(db: Db, caller: Identity) {
   const snapshots = await positionSnapshots(db, caller.userId);
   const marks = new Map([...snapshots].map(([market, s]) => [market, s.lastFillId]));
-  const fills = await fillsAfter(db, caller.userId, marks);
-  const states = foldPositions(fills, new Map<string, PositionState>(snapshots));
-  const lastFillIds = new Map(fills.map((f) => [f.marketSymbol, f.id]));
+  let states = new Map<string, PositionState>(snapshots);
+  const moved = new Set<string>();
+  for (let more = true; more; ) {
+    const fills = await fillsAfter(db, caller.userId, marks, FILLS_PER_READ);
+    states = foldPositions(fills, states);
+    const read = new Map<string, number>();
+    for (const f of fills) {
+      marks.set(f.marketSymbol, f.id);
+      moved.add(f.marketSymbol);
+      read.set(f.marketSymbol, (read.get(f.marketSymbol) ?? 0) + 1);
+    }
+    more = [...read.values()].some((n) => n === FILLS_PER_READ);
+  }
   await savePositionSnapshots(
     db,
     caller.userId,
-    [...lastFillIds].map(([marketSymbol, lastFillId]) => {
+    [...moved].map((marketSymbol) => {
       const { quantity, cost, realized } = states.get(marketSymbol)!;
-      return { marketSymbol, lastFillId, quantity, cost, realized };
+      return { marketSymbol, lastFillId: marks.get(marketSymbol)!, quantity, cost, realized };
     }),
   );
   return positionViews(states, await lastPrices(db, [...states.keys()]));
