@@ -3,8 +3,10 @@ import {
   type CandleDelta,
   candleDeltas,
   INTERVALS,
+  Ticker,
   type TradeTick,
 } from '../../src/service/candles.ts';
+import { fromAtoms } from '../../src/service/units.ts';
 
 /** The definition: every trade folded into its candle of every interval, one by one. */
 function foldedTradeByTrade(trades: readonly TradeTick[]): CandleDelta[] {
@@ -81,5 +83,71 @@ describe('candle deltas of a batch', () => {
 
   it('is empty without trades', () => {
     expect(candleDeltas([])).toEqual([]);
+  });
+});
+
+/** The definition of the 24 h ticker: every trade of the window's minutes, summed at view time. */
+function tickerOf(trades: readonly TradeTick[], now: number) {
+  const start = Math.floor((now - 86_400_000) / 60_000) * 60_000;
+  const inWindow = trades.filter((t) => Math.floor(t.at / 60_000) * 60_000 >= start);
+  const prices = inWindow.map((t) => t.price);
+  const s = (v: bigint | undefined) => (v === undefined ? null : fromAtoms(v));
+  const open = inWindow[0]?.price;
+  const last = trades.at(-1)?.price;
+  return {
+    lastPrice: s(last),
+    open: s(open),
+    high: s(
+      prices.reduce<bigint | undefined>((m, p) => (m === undefined || p > m ? p : m), undefined),
+    ),
+    low: s(
+      prices.reduce<bigint | undefined>((m, p) => (m === undefined || p < m ? p : m), undefined),
+    ),
+    volume: fromAtoms(inWindow.reduce((v, t) => v + t.quantity, 0n)),
+    quoteVolume: fromAtoms(inWindow.reduce((v, t) => v + t.quote, 0n)),
+    tradeCount: inWindow.length,
+    priceChange: open !== undefined && last !== undefined ? fromAtoms(last - open) : null,
+    windowStart: new Date(start).toISOString(),
+  };
+}
+
+describe('the rolling 24 h ticker', () => {
+  it('equals the sums over the window at every view, as minutes come and leave', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      // Two and a half days of trades, a few an hour, with views in between.
+      let a = seed;
+      const next = () => {
+        a = (a * 1_103_515_245 + 12_345) % 2 ** 31;
+        return a / 2 ** 31;
+      };
+      const ticker = new Ticker('BTC-USDT');
+      const trades: TradeTick[] = [];
+      let at = Date.UTC(2026, 11, 1, 0, 0, 0);
+      let now = at;
+      for (let seq = 1; seq <= 300; seq++) {
+        at = Math.max(at, now) + Math.floor(next() * 20 * 60_000);
+        const price = BigInt(29_000 + Math.floor(next() * 2_000)) * 10n ** 16n;
+        const quantity = BigInt(1 + Math.floor(next() * 50)) * 10n ** 15n;
+        const t = { seq, price, quantity, quote: (price * quantity) / 10n ** 18n, at };
+        trades.push(t);
+        ticker.add(t);
+        if (next() < 0.3) {
+          // Views at the clock's time: after the trades, never going back.
+          now = Math.max(now, at + Math.floor(next() * 30 * 60_000));
+          expect(ticker.view(now)).toEqual({ marketSymbol: 'BTC-USDT', ...tickerOf(trades, now) });
+        }
+      }
+      // Long after the last trade: an empty window that still knows the last price.
+      const later = now + 3 * 86_400_000;
+      expect(ticker.view(later)).toEqual({ marketSymbol: 'BTC-USDT', ...tickerOf(trades, later) });
+    }
+  });
+
+  it('seeded from 1m candles, views as if it had seen their trades', () => {
+    const trades = randomTrades(3, 200);
+    const seeded = new Ticker('BTC-USDT');
+    seeded.seed(candleDeltas(trades).filter((c) => c.interval === 'ONE_MINUTE'));
+    const now = trades.at(-1)!.at + 60_000;
+    expect(seeded.view(now)).toEqual({ marketSymbol: 'BTC-USDT', ...tickerOf(trades, now) });
   });
 });
