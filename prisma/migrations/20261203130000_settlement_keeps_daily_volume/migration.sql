@@ -9,9 +9,9 @@ SELECT f."userId", m."quoteAssetCode", f."executedAt"::date, sum(f."quoteQuantit
   FROM "Fill" f JOIN "Market" m ON m.symbol = f."marketSymbol"
  GROUP BY f."userId", m."quoteAssetCode", f."executedAt"::date;
 
--- 2. flowex_settle_batch as in 20261201220000_settle_batch_function, plus the CTE "vol":
---    the batch's fills added to their users' day in the same statement (and transaction)
---    that inserts them. Same signature, same contract.
+-- 2. flowex_settle_batch as in 20261201220000_settle_batch_function, plus one statement at
+--    the end: the batch's fills added to their users' days, in the transaction that inserts
+--    them. Same signature, same contract.
 CREATE OR REPLACE FUNCTION flowex_settle_batch(
   p_last_seq bigint, p_commands bigint[], p_market text,
   p_o_id bigint[], p_o_status text[], p_o_fq numeric[], p_o_fqq numeric[], p_o_hold numeric[],
@@ -125,18 +125,6 @@ BEGIN
               to_char("openTime", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "openTime",
               open::text AS open, high::text AS high, low::text AS low, close::text AS close,
               volume::text AS volume, "quoteVolume"::text AS "quoteVolume", "tradeCount"
-  ), vol AS (
-    -- The traded quote volume per user and UTC day (fee tiers), summed per batch; sorted so
-    -- that batches of several markets lock a user's rows in the same order.
-    INSERT INTO "UserDailyVolume" ("userId", "quoteAssetCode", day, "quoteVolume")
-    SELECT x.uid, m."quoteAssetCode", x.at::date, sum(x.quote)
-      FROM unnest(p_f_user, p_f_quote, p_f_at) AS x(uid, quote, at)
-      JOIN "Market" m ON m.symbol = p_market
-     GROUP BY x.uid, m."quoteAssetCode", x.at::date
-     ORDER BY x.uid, m."quoteAssetCode", x.at::date
-    ON CONFLICT ("userId", "quoteAssetCode", day) DO UPDATE
-       SET "quoteVolume" = "UserDailyVolume"."quoteVolume" + EXCLUDED."quoteVolume"
-    RETURNING 1
   ), cp AS (
     INSERT INTO "EngineCheckpoint" ("marketSymbol", "lastSeq", "lastCommandId", "updatedAt")
     VALUES (p_market, p_last_seq, p_max_command, now())
@@ -189,6 +177,19 @@ BEGIN
                                       'available', available::text, 'locked', locked::text))
       INTO v_balances FROM moved;
   END IF;
+
+  -- The traded quote volume per user and UTC day (fee tiers), summed per batch. Last, after
+  -- the balances and for the same reason: a user's rows are shared by every market's
+  -- batches, and a row locked here stays locked until the commit (sorted: batches of two
+  -- markets lock a user's rows in one order).
+  INSERT INTO "UserDailyVolume" ("userId", "quoteAssetCode", day, "quoteVolume")
+  SELECT x.uid, m."quoteAssetCode", x.at::date, sum(x.quote)
+    FROM unnest(p_f_user, p_f_quote, p_f_at) AS x(uid, quote, at)
+    JOIN "Market" m ON m.symbol = p_market
+   GROUP BY x.uid, m."quoteAssetCode", x.at::date
+   ORDER BY x.uid, m."quoteAssetCode", x.at::date
+  ON CONFLICT ("userId", "quoteAssetCode", day) DO UPDATE
+     SET "quoteVolume" = "UserDailyVolume"."quoteVolume" + EXCLUDED."quoteVolume";
 
   RETURN json_build_object('applied', true, 'trades', v_trades, 'candles', v_candles,
                            'balances', coalesce(v_balances, '[]'));
