@@ -28,6 +28,12 @@ export class FeeSchedule {
   constructor(
     private readonly db: Db,
     private readonly ttlMs = 60_000,
+    /**
+     * Users whose rates are kept; beyond it, those refreshed longest ago are forgotten (and
+     * loaded again, waited for, if they trade again): a long-running engine would otherwise
+     * keep every user it ever saw.
+     */
+    private readonly maxUsers = 100_000,
   ) {}
 
   async load(): Promise<void> {
@@ -95,8 +101,19 @@ export class FeeSchedule {
     for (const u of missing) {
       const v = volumes.get(u) ?? 0n;
       const tier = this.tiers.find((t) => v >= t.minVolume);
+      // Re-inserted, so the map's order is the order of refreshes: the oldest come first.
+      this.cache.delete(u);
       this.cache.set(u, { at: now, maker: tier?.maker ?? ONE, taker: tier?.taker ?? ONE });
     }
+    for (const u of this.cache.keys()) {
+      if (this.cache.size <= this.maxUsers) break;
+      this.cache.delete(u);
+    }
+  }
+
+  /** How many users' rates are kept. */
+  get size(): number {
+    return this.cache.size;
   }
 
   /** Rates (atoms) of a user on a market whose base rates are given; `ensure` first. */

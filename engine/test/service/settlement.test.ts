@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BusTimeoutError, engineQueue, MemoryBus } from '@flowex/bus';
 import { FEE_ACCOUNT_EMAIL } from '@flowex/db';
 import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
@@ -646,6 +647,22 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     await fresh.ensure([alice.id]);
     expect(fromAtoms(fresh.rates(alice.id, base, base).maker)).toBe('0.001');
     await t.db.userDailyVolume.deleteMany({ where: { quoteVolume: '2000000' } });
+  });
+
+  it('keeps the rates of at most so many users, forgetting those refreshed longest ago', async () => {
+    const fees = new FeeSchedule(t.db, 60_000, 2);
+    await fees.load();
+    const carol = randomUUID(); // no fills: tier 0
+    await fees.ensure([alice.id]);
+    await fees.ensure([bob.id]);
+    await fees.ensure([carol]);
+    expect(fees.size).toBe(2);
+    expect(fees.known([bob.id, carol])).toBe(true);
+    expect(fees.known([alice.id])).toBe(false);
+    // Loaded again, Alice is the newest; Bob, refreshed longest ago, goes.
+    await fees.ensure([alice.id]);
+    expect(fees.known([carol, alice.id])).toBe(true);
+    expect(fees.known([bob.id])).toBe(false);
   });
 
   it('lets a standby take over when the owner goes away', async () => {
