@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
 import type { RunningService } from '@flowex/server';
 import { startTestIssuer, type TestIssuer } from '@flowex/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedMarketCount } from '../src/domain/market-cache.ts';
 import { startTrading } from '../src/main.ts';
 
 let database: TestDatabase;
@@ -149,5 +150,15 @@ describe('setMarketStatus', () => {
 
   it('answers NOT_FOUND for an unknown market', async () => {
     expect(code(await gql(SET, { m: 'XYZ-USDT', s: 'HALTED' }, adminToken))).toBe('NOT_FOUND');
+  });
+
+  it('refuses orders in unknown markets without remembering their names', async () => {
+    const PLACE = `mutation($m: String!) { placeOrder(input: { market: $m, side: BUY, type: LIMIT,
+      price: "1", quantity: "1" }) { id } }`;
+    const before = cachedMarketCount(database.db);
+    for (let i = 0; i < 20; i++) {
+      expect(code(await gql(PLACE, { m: `NOPE${i}-USDT` }, traderToken))).toBe('NOT_FOUND');
+    }
+    expect(cachedMarketCount(database.db)).toBe(before);
   });
 });

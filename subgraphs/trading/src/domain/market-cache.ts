@@ -6,7 +6,7 @@ import type { Db } from '@flowex/db';
 import { findMarket, type MarketRow } from '../data/reference.ts';
 
 const TTL_MS = 5_000;
-const caches = new WeakMap<Db, Map<string, { at: number; market: MarketRow | null }>>();
+const caches = new WeakMap<Db, Map<string, { at: number; market: MarketRow }>>();
 
 /** The market with its assets; a HALTED one is always read fresh. */
 export async function cachedMarket(db: Db, symbol: string): Promise<MarketRow | null> {
@@ -18,8 +18,15 @@ export async function cachedMarket(db: Db, symbol: string): Promise<MarketRow | 
   const hit = cache.get(symbol);
   if (hit?.market?.status === 'TRADING' && Date.now() - hit.at < TTL_MS) return hit.market;
   const market = await findMarket(db, symbol);
-  cache.set(symbol, { at: Date.now(), market });
+  // Only markets that exist: any string a client sends would otherwise stay here for good.
+  if (market) cache.set(symbol, { at: Date.now(), market });
+  else cache.delete(symbol);
   return market;
+}
+
+/** How many markets are cached (tests). */
+export function cachedMarketCount(db: Db): number {
+  return caches.get(db)?.size ?? 0;
 }
 
 /** After this process changed a market (status, creation). */
