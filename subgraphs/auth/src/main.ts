@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { createLocalJWKSet } from 'jose';
 import type { Context } from './context.ts';
 import { type AuthOptions, createAuthServices } from './domain/services.ts';
+import { startSessionPurge } from './domain/session-purge.ts';
 
 import { resolvers } from './resolvers/index.ts';
 
@@ -62,9 +63,11 @@ export async function startAuth(
       },
     },
   });
+  const stopPurge = startSessionPurge(db, logger, options.sessionPurge);
   return {
     ...service,
     async stop() {
+      await stopPurge();
       await service.stop();
       await services.twoFactor.close();
       redis?.disconnect();

@@ -69,6 +69,7 @@ beforeAll(async () => {
       twoFactorPerUser: { points: 4, duration: 60 },
       registerPerIp: { points: 3, duration: 60 },
     },
+    sessionPurge: { everyMs: 200, firstAfterMs: 200 },
   });
   url = auth.url;
   jwksUrl = url.replace('/graphql', '/.well-known/jwks.json');
@@ -268,6 +269,30 @@ describe('refresh tokens', () => {
 
   it('refuses an unknown token', async () => {
     expect(codeOf(await gql(url, REFRESH, { t: 'nope' }))).toBe('UNAUTHENTICATED');
+  });
+
+  it('deletes sessions a day after they ended; live ones stay', async () => {
+    const ended = (await login('alice@example.com', alice.password)).data!.login;
+    const live = (await login('alice@example.com', alice.password)).data!.login;
+    const rowOf = (token: string) =>
+      tdb.db.session.findUnique({ where: { tokenHash: hashRefreshToken(token) } });
+    const endedFamily = (await rowOf(ended.refreshToken))!.familyId;
+    // A session that ended two days ago, and one that ended a moment ago (kept a day).
+    await tdb.db.session.updateMany({
+      where: { familyId: endedFamily },
+      data: { expiresAt: new Date(Date.now() - 2 * 86_400_000) },
+    });
+    const justEnded = (await login('alice@example.com', alice.password)).data!.login;
+    await tdb.db.session.updateMany({
+      where: { tokenHash: hashRefreshToken(justEnded.refreshToken) },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    // The service's own purge (every 200 ms in this test) removes the first only.
+    await expect.poll(() => rowOf(ended.refreshToken), { timeout: 5000 }).toBeNull();
+    expect(await rowOf(justEnded.refreshToken)).not.toBeNull();
+    expect(await rowOf(live.refreshToken)).not.toBeNull();
+    expect(codeOf(await gql(url, REFRESH, { t: ended.refreshToken }))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await gql(url, REFRESH, { t: live.refreshToken }))).toBeUndefined();
   });
 });
 

@@ -47,3 +47,19 @@ export async function revokeUserSessionsExcept(db: Client, userId: string, keepF
   });
   return count;
 }
+
+/**
+ * Deletes sessions that ended before `before`, `batch` rows per statement (short
+ * statements, short locks). Every row of a family ends when its sign-in's session does, so
+ * a deleted row's whole family is over: its tokens were refused anyway, reuse included.
+ */
+export async function purgeEndedSessions(db: Db, before: Date, batch = 10_000): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const n = await db.$executeRaw`
+      DELETE FROM "Session" WHERE id IN (
+        SELECT id FROM "Session" WHERE "expiresAt" < ${before} LIMIT ${batch})`;
+    purged += n;
+    if (n < batch) return purged;
+  }
+}

@@ -12,6 +12,7 @@ import {
 import type { Redis } from 'ioredis';
 import { loadSigningKeys, type SigningKeys } from '../security/keys.ts';
 import { argon2Params, PasswordHasher } from '../security/passwords.ts';
+import type { SessionPurgeOptions } from './session-purge.ts';
 
 export interface AuthServices {
   db: Db;
@@ -31,6 +32,8 @@ export interface AuthOptions {
   rateLimits?: Partial<RateLimits>;
   /** Key prefix of the rate-limit counters (tests use their own). */
   rateLimitPrefix?: string;
+  /** When ended sessions are purged (default: a minute after start, then hourly). */
+  sessionPurge?: SessionPurgeOptions;
 }
 
 export async function createAuthServices(
