@@ -11,6 +11,7 @@ import {
   type EngineCommandMessage,
   orderView,
   type RunningEngine,
+  type StartEngineOptions,
   startEngine,
   submitOrder,
 } from '../../src/index.ts';
@@ -53,8 +54,9 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
   let bob: { id: string };
   let feeId: string;
 
-  const start = () =>
-    startEngine(testConfig(), t.db, bus, { markets: [M], databaseUrl: t.url, port: 0 });
+  /** An engine on M over this test's database and bus, with options of its own. */
+  const start = (options: Partial<StartEngineOptions> = {}) =>
+    startEngine(testConfig(), t.db, bus, { markets: [M], databaseUrl: t.url, port: 0, ...options });
 
   beforeAll(async () => {
     t = await createTestDatabase('engine_service');
@@ -256,12 +258,7 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
   it('processes a command sent the moment the previous answer arrives', async () => {
     // No sweep to pick up a command the loop left behind: only the loop itself answers.
     await engine.stop();
-    engine = await startEngine(testConfig(), t.db, bus, {
-      markets: [M],
-      databaseUrl: t.url,
-      port: 0,
-      sweepMs: 3_600_000,
-    });
+    engine = await start({ sweepMs: 3_600_000 });
     try {
       const carol = await fundedUser(t.db, 'carol@example.com', { USDT: '1000' });
       // Recorded but not sent yet, as if the trading process were slow to send them.
@@ -295,13 +292,7 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     // A target no commit meets: once one batch has been measured, batches hold the floor, 64.
     // No sweep: it would pick the held commands up from the database on its own, in batches of
     // its choosing, before the test sends them (seen in CI, where recording 400 took > 1 s).
-    engine = await startEngine(testConfig(), t.db, bus, {
-      markets: [M],
-      databaseUrl: t.url,
-      port: 0,
-      sweepMs: 3_600_000,
-      targetCommitMs: 0.001,
-    });
+    engine = await start({ sweepMs: 3_600_000, targetCommitMs: 0.001 });
     try {
       const dave = await fundedUser(t.db, 'dave@example.com', { USDT: '1000' });
       const runner = engine.service.runner(M)!;
@@ -666,12 +657,7 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
   });
 
   it('lets a standby take over when the owner goes away', async () => {
-    const standby = await startEngine(testConfig(), t.db, bus, {
-      markets: [M],
-      databaseUrl: t.url,
-      port: 0,
-      lockPollMs: 200,
-    });
+    const standby = await start({ lockPollMs: 200 });
     expect(standby.service.status()[0]).toMatchObject({ owned: false });
     const seq = engine.service.runner(M)!.committedSeq;
     const stopped = Date.now();
