@@ -5,7 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { type Bus, busFor } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
-import { close, createLogger, type Logger, listen, serveMetrics } from '@flowex/server';
+import {
+  close,
+  createLogger,
+  type Logger,
+  listen,
+  type PeriodicOptions,
+  serveMetrics,
+} from '@flowex/server';
 import { EngineService } from './service/index.ts';
 
 export interface StartEngineOptions {
@@ -20,6 +27,8 @@ export interface StartEngineOptions {
   maxBatch?: number;
   /** Settlement batches are sized to commit in about this long (default: config). */
   targetCommitMs?: number;
+  /** When the purge of processed commands runs (default hourly; retention from config). */
+  commandPurge?: PeriodicOptions;
 }
 
 export interface RunningEngine {
@@ -50,6 +59,10 @@ export async function startEngine(
     ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}),
     ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}),
     targetCommitMs: options.targetCommitMs ?? config.ENGINE_TARGET_COMMIT_MS,
+    commandPurge: {
+      retentionMs: config.ENGINE_COMMAND_RETENTION_DAYS * 86_400_000,
+      ...options.commandPurge,
+    },
   });
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

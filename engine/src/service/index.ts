@@ -7,6 +7,7 @@ import type { Logger } from '@flowex/server';
 import type { EngineCommandMessage } from '../intake/protocol.ts';
 import { warnIfAutovacuumOff } from './autovacuum.ts';
 import { serveBookSnapshots } from './book-snapshot.ts';
+import { type CommandPurgeOptions, startCommandPurge } from './command-purge.ts';
 import { FeeSchedule } from './fees.ts';
 import { MarketRunner } from './market.ts';
 import { EngineMetrics } from './metrics.ts';
@@ -27,6 +28,8 @@ export interface EngineServiceOptions {
   sweepMs?: number;
   maxBatch?: number;
   targetCommitMs?: number;
+  /** Deletes processed commands after a retention (command-purge.ts). Unset: kept. */
+  commandPurge?: CommandPurgeOptions;
 }
 
 interface Slot {
@@ -50,6 +53,7 @@ export class EngineService {
   private fees: FeeSchedule;
   private feeAccountId = '';
   private stopped = false;
+  private stopPurge: (() => Promise<void>) | undefined;
 
   constructor(private readonly o: EngineServiceOptions) {
     this.metrics = o.metrics ?? new EngineMetrics();
@@ -62,6 +66,9 @@ export class EngineService {
     this.feeAccountId = fee.id;
     await warnIfAutovacuumOff(this.o.db, this.o.logger);
     await this.fees.load();
+    if (this.o.commandPurge) {
+      this.stopPurge = startCommandPurge(this.o.db, this.o.logger, this.o.commandPurge);
+    }
     const symbols =
       this.o.markets ??
       (await this.o.db.market.findMany({ select: { symbol: true } })).map((m) => m.symbol);
@@ -157,6 +164,7 @@ export class EngineService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.stopPurge?.();
     for (const slot of this.slots.values()) {
       if (slot.timer) clearTimeout(slot.timer);
       await this.release(slot);

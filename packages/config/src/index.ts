@@ -88,6 +88,10 @@ export const variables = {
     schema: z.coerce.number().positive().default(50),
     doc: 'Settlement batches are sized to commit in about this long (at least 64 commands each): a burst of commands spreads over batches that commit one after another while the next one is matched.',
   },
+  ENGINE_COMMAND_RETENTION_DAYS: {
+    schema: z.coerce.number().int().min(1).default(7),
+    doc: 'Processed engine commands (rows of the durable intake queue) are deleted this many days after they were accepted; orders, trades, fills and the ledger keep the history.',
+  },
   AUTH_URL: {
     schema: optionalUrl,
     doc: 'Auth subgraph URL for the gateway (default: local port).',

@@ -26,6 +26,7 @@ export {
   type SubgraphMetrics,
   serveMetrics,
 } from './metrics.ts';
+export { type PeriodicOptions, startPeriodic } from './periodic.ts';
 export { withoutStack } from './refusals.ts';
 export { type RunningService, type SubgraphOptions, startSubgraph } from './subgraph.ts';
 export { attachGraphQLWebSocket } from './websocket.ts';
