@@ -8,6 +8,7 @@ import { createDb, type Db, databaseReachable } from '@flowex/db';
 import {
   close,
   createLogger,
+  createTracing,
   type Logger,
   listen,
   type PeriodicOptions,
@@ -59,6 +60,7 @@ export async function startEngine(
     ...(options.sweepMs ? { sweepMs: options.sweepMs } : {}),
     ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}),
     targetCommitMs: options.targetCommitMs ?? config.ENGINE_TARGET_COMMIT_MS,
+    tracing: createTracing('engine', config),
     commandPurge: {
       retentionMs: config.ENGINE_COMMAND_RETENTION_DAYS * 86_400_000,
       ...options.commandPurge,

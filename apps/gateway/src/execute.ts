@@ -12,7 +12,14 @@ import {
   type PlanNode,
   type QueryPlanSelectionNode,
 } from '@apollo/query-planner';
-import { withoutStack } from '@flowex/server';
+import {
+  failed,
+  type Span,
+  SpanKind,
+  type Tracing,
+  traceparentOf,
+  withoutStack,
+} from '@flowex/server';
 import type { DocumentNode, GraphQLSchema, SelectionNode, VariableDefinitionNode } from 'graphql';
 import type { SubgraphClient, SubgraphResponse } from './fetcher.ts';
 import { graphql } from './graphql.ts';
@@ -32,6 +39,9 @@ export interface PlanContext {
   authorization: string | undefined;
   /** The client's address, forwarded to subgraphs (HTTP requests only). */
   clientIp?: string;
+  tracing: Tracing;
+  /** The request's span, or (tracing off) the `traceparent` it came with, passed along. */
+  trace: Span | string | undefined;
   errors: ClientError[];
 }
 
@@ -252,13 +262,27 @@ async function send(
 ): Promise<Data | null | undefined> {
   const bodies = bodiesOf(fetch);
   const json = `${JSON.stringify(variables)}}`;
-  let response = bodies.registered
-    ? await client.send(bodies.hashed + json, context.authorization, context.clientIp)
-    : undefined;
-  // First time, or a restarted subgraph whose cache is empty: the operation in full.
-  if (!response || notPersisted(response)) {
-    response = await client.send(bodies.full + json, context.authorization, context.clientIp);
-    bodies.registered = true;
+  const span = context.tracing.start(`subgraph ${client.name}`, context.trace, {
+    kind: SpanKind.CLIENT,
+  });
+  const caller = {
+    authorization: context.authorization,
+    clientIp: context.clientIp,
+    traceparent: span ? traceparentOf(span) : (context.trace as string | undefined),
+  };
+  let response: SubgraphResponse | undefined;
+  try {
+    if (bodies.registered) response = await client.send(bodies.hashed + json, caller);
+    // First time, or a restarted subgraph whose cache is empty: the operation in full.
+    if (!response || notPersisted(response)) {
+      response = await client.send(bodies.full + json, caller);
+      bodies.registered = true;
+    }
+  } catch (error) {
+    failed(span, error);
+    throw error;
+  } finally {
+    span?.end();
   }
   if (response.errors) {
     for (const error of response.errors) {

@@ -71,6 +71,13 @@ export class CircuitBreaker {
   }
 }
 
+/** What a subgraph call carries of the client's request. */
+export interface UpstreamCaller {
+  authorization: string | undefined;
+  clientIp?: string | undefined;
+  traceparent?: string | undefined;
+}
+
 export interface SubgraphClientOptions {
   name: string;
   url: string;
@@ -111,13 +118,10 @@ export class SubgraphClient {
 
   /**
    * POSTs an already serialized GraphQL request body. `clientIp` goes upstream as
-   * X-Forwarded-For so per-IP rules there (login limits) see the real client.
+   * X-Forwarded-For so per-IP rules there (login limits) see the real client; `traceparent`
+   * continues the request's trace there.
    */
-  async send(
-    body: string,
-    authorization: string | undefined,
-    clientIp?: string,
-  ): Promise<SubgraphResponse> {
+  async send(body: string, caller: UpstreamCaller): Promise<SubgraphResponse> {
     try {
       this.breaker.admit();
     } catch {
@@ -128,8 +132,9 @@ export class SubgraphClient {
       'content-type': 'application/json',
       accept: 'application/json',
     };
-    if (authorization) headers.authorization = authorization;
-    if (clientIp) headers['x-forwarded-for'] = clientIp;
+    if (caller.authorization) headers.authorization = caller.authorization;
+    if (caller.clientIp) headers['x-forwarded-for'] = caller.clientIp;
+    if (caller.traceparent) headers.traceparent = caller.traceparent;
     let result: SubgraphResponse;
     try {
       const response = await this.pool.request({

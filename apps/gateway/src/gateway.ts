@@ -1,6 +1,6 @@
 // The gateway's state: the supergraph it serves, the prepared-operation cache and one HTTP
 // client per subgraph. A new supergraph (hot reload) swaps all three at once.
-import type { Logger } from '@flowex/server';
+import type { Logger, Span, Tracing } from '@flowex/server';
 import { type ExecutionResult, executePlan } from './execute.ts';
 import { SubgraphClient } from './fetcher.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -16,6 +16,8 @@ export interface CoreOptions {
   production: boolean;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Spans of the calls to subgraphs (children of the request's span). */
+  tracing: Tracing;
 }
 
 export class GatewayCore {
@@ -23,6 +25,10 @@ export class GatewayCore {
   cache!: OperationCache;
   clients!: Map<string, SubgraphClient>;
   private readonly rules;
+
+  get tracing(): Tracing {
+    return this.options.tracing;
+  }
 
   constructor(private readonly options: CoreOptions) {
     this.rules = validationRules(options.limits, options.production);
@@ -79,6 +85,7 @@ export class GatewayCore {
     variables: Record<string, unknown>,
     authorization: string | undefined,
     clientIp?: string,
+    trace?: Span | string,
   ): Promise<ExecutionResult> {
     const node = prepared.plan.node;
     if (node?.kind === 'Subscription') throw new Error('subscriptions run over graphql-ws');
@@ -92,6 +99,8 @@ export class GatewayCore {
         variables,
         authorization,
         ...(clientIp ? { clientIp } : {}),
+        tracing: this.options.tracing,
+        trace,
         errors: [],
       },
       node,

@@ -2,7 +2,7 @@
 // Apollo Sandbox in development, /health, /ready and /metrics. The same server takes the
 // graphql-ws upgrades (subscriptions/server.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type Logger, serveMetrics } from '@flowex/server';
+import { type Logger, receivedTraceparent, SpanKind, serveMetrics } from '@flowex/server';
 import type { GatewayCore } from './gateway.ts';
 import { InvalidTokenError, type TokenVerifier } from './identity.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -36,7 +36,7 @@ const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
   'access-control-allow-headers':
-    'content-type, authorization, apollo-require-preflight, x-apollo-operation-name',
+    'content-type, authorization, apollo-require-preflight, x-apollo-operation-name, traceparent',
   'access-control-max-age': '600',
 };
 
@@ -201,12 +201,20 @@ export function createGatewayHttpServer(deps: HttpDeps): Server {
       m.errors.inc();
       return sendErrors(res, 400, coerced.errors);
     }
-    const result = await core.execute(
-      prepared,
-      coerced.variables,
-      identity ? authorization : undefined,
-      ip,
-    );
+    // The request's span: a child of the client's `traceparent` when it sent one.
+    const received = receivedTraceparent(req.headers);
+    const span = core.tracing.start(`graphql ${operationName ?? prepared.kind}`, received, {
+      kind: SpanKind.SERVER,
+    });
+    const result = await core
+      .execute(
+        prepared,
+        coerced.variables,
+        identity ? authorization : undefined,
+        ip,
+        span ?? received,
+      )
+      .finally(() => span?.end());
     let body: string;
     if (result.errors) {
       m.errors.inc();

@@ -6,6 +6,7 @@ import {
   close,
   createLogger,
   createTokenVerifier,
+  createTracing,
   listen,
   type RunningService,
   type TokenVerifier,
@@ -72,6 +73,7 @@ export async function startGateway(
     production: config.production,
     metrics,
     logger,
+    tracing: createTracing('gateway', config),
   });
   const stopWatching =
     !options.supergraphSdl && !config.production
@@ -163,6 +165,7 @@ export async function startGateway(
       await close(server);
       await upstream.close();
       await core.close();
+      await core.tracing.shutdown();
       redis?.disconnect();
     },
   };

@@ -3,7 +3,7 @@
 // polls for the lock (takeover well within 5 s of the owner's death).
 import { type Bus, engineQueue, type Unsubscribe } from '@flowex/bus';
 import { type Db, FEE_ACCOUNT_EMAIL } from '@flowex/db';
-import type { Logger } from '@flowex/server';
+import type { Logger, Tracing } from '@flowex/server';
 import type { EngineCommandMessage } from '../intake/protocol.ts';
 import { warnIfAutovacuumOff } from './autovacuum.ts';
 import { serveBookSnapshots } from './book-snapshot.ts';
@@ -28,6 +28,8 @@ export interface EngineServiceOptions {
   sweepMs?: number;
   maxBatch?: number;
   targetCommitMs?: number;
+  /** Spans of traced commands (see MarketRunner). */
+  tracing?: Tracing;
   /** Deletes processed commands after a retention (command-purge.ts). Unset: kept. */
   commandPurge?: CommandPurgeOptions;
 }
@@ -122,6 +124,7 @@ export class EngineService {
       ...(this.o.sweepMs ? { sweepMs: this.o.sweepMs } : {}),
       ...(this.o.maxBatch ? { maxBatch: this.o.maxBatch } : {}),
       ...(this.o.targetCommitMs ? { targetCommitMs: this.o.targetCommitMs } : {}),
+      ...(this.o.tracing ? { tracing: this.o.tracing } : {}),
     });
     slot.runner = runner;
     await runner.start();
@@ -169,6 +172,7 @@ export class EngineService {
       if (slot.timer) clearTimeout(slot.timer);
       await this.release(slot);
     }
+    await this.o.tracing?.shutdown();
   }
 }
 

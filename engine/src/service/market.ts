@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { BalanceEvent, BookDeltaEvent, Bus, PublishedEvent, TradeEvent } from '@flowex/bus';
 import { channels } from '@flowex/bus';
 import type { $Enums, Db } from '@flowex/db';
-import type { Logger } from '@flowex/server';
+import type { Logger, Tracing } from '@flowex/server';
 import { execute } from '../core/api.ts';
 import {
   ORDER_TYPE_NAMES,
@@ -33,6 +33,7 @@ import { BatchSizer } from './batch-size.ts';
 import { CommittedBook } from './book-snapshot.ts';
 import { candleDeltas, Ticker, type TradeTick } from './candles.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
+import { CommandTracer } from './command-trace.ts';
 import type { FeeSchedule } from './fees.ts';
 import { NettedJournal } from './journal.ts';
 import type { EngineMetrics } from './metrics.ts';
@@ -153,6 +154,8 @@ export interface MarketRunnerOptions {
   targetCommitMs?: number;
   /** How often to look for durable commands the bus did not deliver. Default 1000 ms. */
   sweepMs?: number;
+  /** Spans of traced commands (command-trace.ts). */
+  tracing?: Tracing;
 }
 
 class LocalReject extends Error {}
@@ -179,6 +182,7 @@ export class MarketRunner {
   private draining: Promise<void> | undefined;
   /** Wakes the loop waiting for a commit when a command arrives (see `drain`). */
   private arrived: (() => void) | undefined;
+  private readonly tracer: CommandTracer | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private ticker: Ticker;
@@ -199,6 +203,7 @@ export class MarketRunner {
     this.breaker = new CircuitBreaker(o.db, this.symbol, o.logger);
     this.committedBook = new CommittedBook(o.market);
     this.sizer = new BatchSizer(o.maxBatch ?? 2000, o.targetCommitMs ?? 50);
+    this.tracer = o.tracing?.enabled ? new CommandTracer(o.tracing, this.symbol) : undefined;
   }
 
   /** The book as of the last published batch (the `engine-book:<market>` answers). */
@@ -428,6 +433,7 @@ export class MarketRunner {
   private enqueue(msg: EngineCommandMessage, kick = true) {
     this.known.add(msg.commandId);
     this.queue.push(msg);
+    this.tracer?.queued(msg);
     const arrived = this.arrived;
     this.arrived = undefined;
     arrived?.();
@@ -608,6 +614,7 @@ export class MarketRunner {
     const started = performance.now();
     const result = await applyBatch(this.o.lock ? this.o.lock.settle : this.o.db, batch, encoded);
     const ms = performance.now() - started;
+    this.tracer?.committed(prepared, started);
     this.sizer.observe(items.length, ms);
     metrics.commitSeconds.observe({ market: this.symbol }, ms / 1000);
     metrics.batchSize.observe({ market: this.symbol }, items.length);
@@ -663,6 +670,7 @@ export class MarketRunner {
       .observe(batch.trades)
       ?.catch((error: unknown) => this.o.logger.error({ err: error }, 'circuit breaker failed'));
     for (const r of replies) this.settleWaiters(r.commandId, r);
+    this.tracer?.answered(prepared, items, replies);
   }
 
   private settleWaiters(commandId: string, reply: CommandReply) {

@@ -143,6 +143,14 @@ export const variables = {
     schema: z.string().min(16).optional(),
     doc: 'When set, every service answers `/metrics` only with `Authorization: Bearer <token>` (Prometheus `authorization` credentials). Unset: open, as on an internal network.',
   },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: optionalUrl,
+    doc: "OpenTelemetry collector (OTLP over HTTP, e.g. `http://collector:4318`): every service then exports spans — the gateway's requests and subgraph calls, the subgraphs' requests, each engine command from arrival to answer with the settlement batch that committed it — joined into one trace per request by W3C `traceparent`. Unset: no spans; a client's `traceparent` is still passed along to the engine's command rows.",
+  },
+  OTEL_TRACES_SAMPLER_ARG: {
+    schema: z.coerce.number().min(0).max(1).default(1),
+    doc: 'Share of requests traced when the client sent no sampled `traceparent` (a sampled one is always followed).',
+  },
   LOG_LEVEL: {
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     doc: 'pino log level for every service.',

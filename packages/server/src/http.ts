@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
+import { receivedTraceparent, SpanKind, type Tracing, traceparentOf } from './tracing.ts';
 
 export interface HttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
@@ -13,6 +14,16 @@ export interface HttpOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /** Extra plain-HTTP routes by exact path (e.g. `/.well-known/jwks.json`). */
   routes?: Record<string, HttpRoute>;
+  /** A server span per GraphQL request, child of the caller's `traceparent`. */
+  tracing?: Tracing;
+}
+
+/** The `traceparent` of each GraphQL request: its server span's, else the one it came with. */
+const traceparents = new WeakMap<IncomingMessage, string>();
+
+/** What a request's resolvers pass on (to the engine) to continue its trace. */
+export function requestTraceparent(req: IncomingMessage): string | undefined {
+  return traceparents.get(req);
 }
 
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -51,15 +62,24 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: {
-        method: req.method ?? 'GET',
-        headers,
-        search: url.search,
-        body: body === undefined || body === '' ? undefined : parseJson(body),
-      },
-      context: contextOf(options, req),
+    const parsed = body === undefined || body === '' ? undefined : parseJson(body);
+    const received = receivedTraceparent(req.headers);
+    const span = options.tracing?.start(`graphql ${operationNameOf(parsed)}`, received, {
+      kind: SpanKind.SERVER,
     });
+    const traceparent = span ? traceparentOf(span) : received;
+    if (traceparent) traceparents.set(req, traceparent);
+    const response = await options.apollo
+      .executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: req.method ?? 'GET',
+          headers,
+          search: url.search,
+          body: parsed,
+        },
+        context: contextOf(options, req),
+      })
+      .finally(() => span?.end());
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
@@ -101,6 +121,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | typeof 
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function operationNameOf(body: unknown): string {
+  const name = (body as { operationName?: unknown } | undefined)?.operationName;
+  return typeof name === 'string' && name ? name : 'operation';
 }
 
 function parseJson(text: string): unknown {

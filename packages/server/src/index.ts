@@ -8,7 +8,7 @@ export {
 } from './caller.ts';
 export { type DevSecretOptions, devSecret } from './dev-secrets.ts';
 export type { HttpRoute } from './http.ts';
-export { close, createGraphQLHttpServer, listen } from './http.ts';
+export { close, createGraphQLHttpServer, listen, requestTraceparent } from './http.ts';
 export {
   createTokenVerifier,
   type Identity,
@@ -29,4 +29,16 @@ export {
 export { type PeriodicOptions, startPeriodic } from './periodic.ts';
 export { withoutStack } from './refusals.ts';
 export { type RunningService, type SubgraphOptions, startSubgraph } from './subgraph.ts';
+export {
+  createTracing,
+  failed,
+  noTracing,
+  receivedTraceparent,
+  type Span,
+  SpanKind,
+  sampled,
+  type Tracing,
+  type TracingConfig,
+  traceparentOf,
+} from './tracing.ts';
 export { attachGraphQLWebSocket } from './websocket.ts';

@@ -13,6 +13,7 @@ import { close, createGraphQLHttpServer, type HttpOptions, listen } from './http
 import type { Logger } from './logger.ts';
 import { createSubgraphMetrics, serveMetrics } from './metrics.ts';
 import { locateRootRefusals } from './refusals.ts';
+import type { Tracing } from './tracing.ts';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   name: string;
@@ -28,6 +29,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   routes?: HttpOptions<TContext>['routes'];
   /** METRICS_TOKEN: when set, /metrics answers only requests bearing it. */
   metricsToken?: string | undefined;
+  /** Spans of its GraphQL requests (`createTracing`); stopped with the service. */
+  tracing?: Tracing;
   /** Called with the built schema and HTTP server before listening (WebSocket transports). */
   attach?: (server: Server, schema: GraphQLSchema) => (() => Promise<void>) | undefined;
 }
@@ -67,6 +70,7 @@ export async function startSubgraph<TContext extends BaseContext>(
     apollo,
     context: options.context,
     ...(options.ready ? { ready: options.ready } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
     routes: {
       ...options.routes,
       '/metrics': (req, res) => serveMetrics(req, res, metrics.registry, options.metricsToken),
@@ -84,6 +88,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       await detach?.();
       await close(server);
       await apollo.stop();
+      await options.tracing?.shutdown();
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   clientIp,
   createLogger,
   createTokenVerifier,
+  createTracing,
   identify,
   type RunningService,
   startSubgraph,
@@ -38,6 +39,7 @@ export async function startAuth(
   const jwksBody = JSON.stringify(services.keys.jwks);
   const service = await startSubgraph<Context>({
     name: 'auth',
+    tracing: createTracing('auth', config),
     schemaPath: new URL('../schema.graphql', import.meta.url),
     resolvers,
     port: config.AUTH_PORT,

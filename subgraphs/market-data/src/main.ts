@@ -7,6 +7,7 @@ import {
   attachGraphQLWebSocket,
   createLogger,
   createTokenVerifier,
+  createTracing,
   type RunningService,
   startSubgraph,
 } from '@flowex/server';
@@ -30,6 +31,7 @@ export async function startMarketData(config: Config, db: Db, bus?: Bus): Promis
   const verifier = createTokenVerifier(config.jwksUrl);
   const service = await startSubgraph<Context>({
     name: 'market-data',
+    tracing: createTracing('market-data', config),
     schemaPath: new URL('../schema.graphql', import.meta.url),
     resolvers,
     port: config.MARKET_DATA_PORT,

@@ -7,6 +7,8 @@ export interface Context extends Caller {
   db: Db;
   bus: Bus;
   ip: string | null;
+  /** W3C trace context the engine's commands continue (see @flowex/server's tracing). */
+  traceparent: string | undefined;
   /** Markets looked up during this request (orders and fills name theirs). */
   markets: Map<string, Promise<MarketRow | null>>;
 }

@@ -9,8 +9,10 @@ import {
   clientIp,
   createLogger,
   createTokenVerifier,
+  createTracing,
   identify,
   type RunningService,
+  requestTraceparent,
   startSubgraph,
 } from '@flowex/server';
 import type { Context } from './context.ts';
@@ -26,6 +28,7 @@ export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<R
   const verifier = createTokenVerifier(config.jwksUrl);
   const service = await startSubgraph<Context>({
     name: 'trading',
+    tracing: createTracing('trading', config),
     schemaPath: new URL('../schema.graphql', import.meta.url),
     resolvers,
     port: config.TRADING_PORT,
@@ -37,6 +40,7 @@ export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<R
       db,
       bus: theBus,
       ip: clientIp(req),
+      traceparent: requestTraceparent(req),
       markets: new Map(),
       ...(await identify(verifier, req)),
     }),
@@ -46,7 +50,14 @@ export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<R
         server,
         schema,
         verifier,
-        (caller): Context => ({ db, bus: theBus, ip: null, markets: new Map(), ...caller }),
+        (caller): Context => ({
+          db,
+          bus: theBus,
+          ip: null,
+          traceparent: undefined,
+          markets: new Map(),
+          ...caller,
+        }),
       ),
   });
   return {

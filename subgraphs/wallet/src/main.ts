@@ -6,6 +6,7 @@ import {
   attachGraphQLWebSocket,
   createLogger,
   createTokenVerifier,
+  createTracing,
   identify,
   type RunningService,
   startSubgraph,
@@ -44,6 +45,7 @@ export async function startWallet(
   const verifier = createTokenVerifier(config.jwksUrl);
   const service = await startSubgraph<Context>({
     name: 'wallet',
+    tracing: createTracing('wallet', config),
     schemaPath: new URL('../schema.graphql', import.meta.url),
     resolvers,
     port: config.WALLET_PORT,

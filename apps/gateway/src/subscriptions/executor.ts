@@ -4,6 +4,7 @@
 // event runs `rest` through the ordinary plan executor once per distinct client operation,
 // and the serialized result goes to every client of that operation.
 import type { SubscriptionNode } from '@apollo/query-planner';
+import { noTracing } from '@flowex/server';
 import { executePlan } from '../execute.ts';
 import type { GatewayCore } from '../gateway.ts';
 import type { GatewayMetrics } from '../metrics.ts';
@@ -156,6 +157,9 @@ export class SubscriptionExecutor {
         variableDefinitions: prepared.variableDefinitions,
         variables,
         authorization,
+        // An event's follow-up fetches belong to no client request: not traced.
+        tracing: noTracing,
+        trace: undefined,
         errors,
       },
       node.rest,

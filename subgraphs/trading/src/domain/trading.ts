@@ -123,6 +123,7 @@ export async function placeOrder(
   bus: Bus,
   caller: Identity,
   input: PlaceOrderInput,
+  traceparent?: string,
 ): Promise<OrderRow> {
   const userId = caller.userId;
   if (input.clientOrderId != null) {
@@ -168,6 +169,7 @@ export async function placeOrder(
         displayQuantity: fixed(order.displayQuantity),
         clientOrderId: order.clientOrderId ?? undefined,
         hold,
+        traceparent,
       }),
     });
   } catch (error) {
@@ -260,13 +262,18 @@ export async function cancelOrder(
   bus: Bus,
   caller: Identity,
   id: string,
+  traceparent?: string,
 ): Promise<OrderRow> {
   const orderId = parseOrderId(id);
   // Another user's order is simply not found: never reveal that it exists.
   if (orderId === null) throw new DomainError(ErrorCode.NOT_FOUND, `No order ${id}.`);
   let result: SubmitResult;
   try {
-    result = await intakeCancel(db, bus, { userId: caller.userId, orderId: String(orderId) });
+    result = await intakeCancel(db, bus, {
+      userId: caller.userId,
+      orderId: String(orderId),
+      ...defined({ traceparent }),
+    });
   } catch (error) {
     if (error instanceof IntakeError && error.code === 'UNKNOWN_ORDER') {
       throw new DomainError(ErrorCode.NOT_FOUND, `No order ${id}.`);
@@ -288,6 +295,7 @@ export async function amendOrder(
   bus: Bus,
   caller: Identity,
   args: { id: string; quantity?: string | null; price?: string | null },
+  traceparent?: string,
 ): Promise<OrderRow> {
   const row = await ownOpenOrder(db, caller, args.id, 'amend it');
   if (row.type !== 'LIMIT') {
@@ -332,6 +340,7 @@ export async function amendOrder(
       orderId: String(row.id),
       quantity: order.quantity!.toFixed(),
       ...(args.price != null ? { price: order.price!.toFixed() } : {}),
+      ...defined({ traceparent }),
     });
   } catch (error) {
     engineError(error);
@@ -345,6 +354,7 @@ export async function cancelAllOrders(
   bus: Bus,
   caller: Identity,
   market?: string | null,
+  traceparent?: string,
 ): Promise<number> {
   const symbols = market
     ? [(await marketOrThrow(db, market)).symbol]
@@ -361,6 +371,7 @@ export async function cancelAllOrders(
       const { reply } = await intakeCancelAll(db, bus, {
         userId: caller.userId,
         marketSymbol: symbol,
+        ...defined({ traceparent }),
       });
       cancelled += reply?.cancelledOrderIds?.length ?? 0;
     } catch (error) {

@@ -9,11 +9,11 @@ export const Mutation: MutationResolvers = {
   setMarketStatus: (_parent, { market, status }, ctx) =>
     markets.setMarketStatus(ctx.db, requireRole(ctx, 'ADMIN'), market, status, ctx.ip),
   placeOrder: (_parent, { input }, ctx) =>
-    trading.placeOrder(ctx.db, ctx.bus, requireIdentity(ctx), input),
+    trading.placeOrder(ctx.db, ctx.bus, requireIdentity(ctx), input, ctx.traceparent),
   amendOrder: (_parent, args, ctx) =>
-    trading.amendOrder(ctx.db, ctx.bus, requireIdentity(ctx), args),
+    trading.amendOrder(ctx.db, ctx.bus, requireIdentity(ctx), args, ctx.traceparent),
   cancelOrder: (_parent, { id }, ctx) =>
-    trading.cancelOrder(ctx.db, ctx.bus, requireIdentity(ctx), id),
+    trading.cancelOrder(ctx.db, ctx.bus, requireIdentity(ctx), id, ctx.traceparent),
   cancelAllOrders: (_parent, { market }, ctx) =>
-    trading.cancelAllOrders(ctx.db, ctx.bus, requireIdentity(ctx), market),
+    trading.cancelAllOrders(ctx.db, ctx.bus, requireIdentity(ctx), market, ctx.traceparent),
 };
