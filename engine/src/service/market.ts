@@ -7,6 +7,7 @@ import type { BalanceEvent, BookDeltaEvent, Bus, PublishedEvent, TradeEvent } fr
 import { channels } from '@flowex/bus';
 import type { $Enums, Db } from '@flowex/db';
 import type { Logger, Tracing } from '@flowex/server';
+import type { Histogram } from 'prom-client';
 import { execute } from '../core/api.ts';
 import {
   ORDER_TYPE_NAMES,
@@ -36,7 +37,7 @@ import { CircuitBreaker } from './circuit-breaker.ts';
 import { CommandTracer } from './command-trace.ts';
 import type { FeeSchedule } from './fees.ts';
 import { NettedJournal } from './journal.ts';
-import type { EngineMetrics } from './metrics.ts';
+import type { BookSide, BookSides, EngineMetrics } from './metrics.ts';
 import type { MarketLock } from './ownership.ts';
 import { stopBuyCap } from './protection.ts';
 import {
@@ -169,6 +170,10 @@ export class MarketRunner {
   engine = new MatchingEngine();
   readonly orders = new Map<number, OrderState>();
   private queue: EngineCommandMessage[] = [];
+  /** When each queued command was queued (performance.now()), in queue order. */
+  private queuedAt: number[] = [];
+  /** A batch's oldest command's queuing time (settlement lag), by the batch's items. */
+  private readonly batchQueuedAt = new WeakMap<EngineCommandMessage[], number>();
   /** Command ids queued or in flight. */
   private readonly known = new Set<string>();
   /** Command ids committed by this runner (bounded). */
@@ -204,6 +209,26 @@ export class MarketRunner {
     this.committedBook = new CommittedBook(o.market);
     this.sizer = new BatchSizer(o.maxBatch ?? 2000, o.targetCommitMs ?? 50);
     this.tracer = o.tracing?.enabled ? new CommandTracer(o.tracing, this.symbol) : undefined;
+    this.matchTimer = o.metrics.match.labels(this.symbol);
+    this.lagTimer = o.metrics.settlementLag.labels(this.symbol);
+  }
+
+  private readonly matchTimer: Histogram.Internal<'market'>;
+  private readonly lagTimer: Histogram.Internal<'market'>;
+
+  /** The book's depth per side, for the metrics (read when scraped). */
+  private bookSides(): BookSides {
+    const u = this.o.market.units;
+    const side = (levels: { quantity: number; orderCount: number }[]): BookSide => {
+      let orders = 0;
+      let lots = 0;
+      for (const l of levels) {
+        orders += l.orderCount;
+        lots += l.quantity;
+      }
+      return { levels: levels.length, orders, quantity: Number(fromAtoms(u.quantity(lots))) };
+    };
+    return { bids: side(this.engine.depth('BUY')), asks: side(this.engine.depth('SELL')) };
   }
 
   /** The book as of the last published batch (the `engine-book:<market>` answers). */
@@ -219,12 +244,14 @@ export class MarketRunner {
     }, sweepMs);
     this.sweepTimer.unref();
     this.o.metrics.watchQueue(this.symbol, () => this.queue.length);
+    this.o.metrics.watchBook(this.symbol, () => this.bookSides());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.ready = false;
     this.o.metrics.watchQueue(this.symbol, undefined);
+    this.o.metrics.watchBook(this.symbol, undefined);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.draining;
     for (const [, ws] of this.waiters) for (const w of ws) w.reject(new Error('engine stopped'));
@@ -394,6 +421,7 @@ export class MarketRunner {
     );
 
     this.queue = [];
+    this.queuedAt = [];
     this.known.clear();
     await this.sweep();
     this.o.logger.info(
@@ -433,6 +461,7 @@ export class MarketRunner {
   private enqueue(msg: EngineCommandMessage, kick = true) {
     this.known.add(msg.commandId);
     this.queue.push(msg);
+    this.queuedAt.push(performance.now());
     this.tracer?.queued(msg);
     const arrived = this.arrived;
     this.arrived = undefined;
@@ -483,6 +512,8 @@ export class MarketRunner {
         if (this.queue.length > 0 && room > 0) {
           open ??= this.openBatch(this.preparedSeq);
           const items = this.queue.splice(0, room);
+          const queuedAt = this.queuedAt.splice(0, room);
+          if (open.items.length === 0) this.batchQueuedAt.set(open.items, queuedAt[0]!);
           try {
             await open.add(items);
           } catch (error) {
@@ -613,7 +644,10 @@ export class MarketRunner {
     const { batch, encoded, replies, ticks } = prepared;
     const started = performance.now();
     const result = await applyBatch(this.o.lock ? this.o.lock.settle : this.o.db, batch, encoded);
-    const ms = performance.now() - started;
+    const ended = performance.now();
+    const ms = ended - started;
+    const queuedAt = this.batchQueuedAt.get(items);
+    if (queuedAt !== undefined) this.lagTimer.observe((ended - queuedAt) / 1000);
     this.tracer?.committed(prepared, started);
     this.sizer.observe(items.length, ms);
     metrics.commitSeconds.observe({ market: this.symbol }, ms / 1000);
@@ -853,7 +887,9 @@ export class MarketRunner {
         // the thread for a whole large batch.
         if (k > 0 && k % 256 === 0) await new Promise((r) => setImmediate(r));
         items.push(item);
+        const matchStarted = performance.now();
         const x = this.run(item);
+        this.matchTimer.observe((performance.now() - matchStarted) / 1000);
         // Fee tiers of both sides as of this trade (cached a minute and refreshed in the
         // background; only a user without any is waited for).
         const traders: string[] = [];

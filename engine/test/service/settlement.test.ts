@@ -599,6 +599,33 @@ describe('engine service: intake, matching, settlement, recovery (in-process bus
     expect(metrics).toMatch(
       /flowex_engine_commands_total\{market="BTC-USDT",outcome="placed"\} [1-9]/,
     );
+    // Every command ran on the core, every batch was waited for.
+    const count = (name: string) =>
+      Number(new RegExp(`${name}_count\\{market="BTC-USDT"\\} (\\d+)`).exec(metrics)?.[1]);
+    const commands = [...metrics.matchAll(/flowex_engine_commands_total\{[^}]*\} (\d+)/g)].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+    expect(count('flowex_engine_match_seconds')).toBe(commands);
+    expect(count('flowex_engine_settlement_lag_seconds')).toBe(
+      count('flowex_engine_settlement_seconds'),
+    );
+    // The book as the engine holds it, per side.
+    const { bids, asks } = engine.service.runner(M)!.depth();
+    const gauge = (name: string, side: string) =>
+      Number(new RegExp(`${name}\\{market="BTC-USDT",side="${side}"\\} (\\S+)`).exec(metrics)?.[1]);
+    const sum = (levels: [string, string][]) =>
+      levels.reduce((total, [, quantity]) => total + Number(quantity), 0);
+    expect(bids.length + asks.length).toBeGreaterThan(0);
+    expect(gauge('flowex_engine_book_levels', 'BUY')).toBe(bids.length);
+    expect(gauge('flowex_engine_book_levels', 'SELL')).toBe(asks.length);
+    expect(gauge('flowex_engine_book_quantity', 'BUY')).toBeCloseTo(sum(bids), 9);
+    expect(gauge('flowex_engine_book_quantity', 'SELL')).toBeCloseTo(sum(asks), 9);
+    const core = engine.service.runner(M)!.engine;
+    const orders = (side: 'BUY' | 'SELL') =>
+      core.depth(side).reduce((total, level) => total + level.orderCount, 0);
+    expect(gauge('flowex_engine_book_orders', 'BUY')).toBe(orders('BUY'));
+    expect(gauge('flowex_engine_book_orders', 'SELL')).toBe(orders('SELL'));
   });
 
   it('charges the maker/taker rates of the user volume tier', async () => {
