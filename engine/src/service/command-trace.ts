@@ -8,10 +8,9 @@ import type { CommandReply, EngineCommandMessage } from '../intake/protocol.ts';
 /** Forget arrivals beyond this many (commands queued but never answered, e.g. after a stop). */
 const MAX_PENDING = 100_000;
 
-const epochMs = () => performance.timeOrigin + performance.now();
-
 export class CommandTracer {
   private readonly arrivals = new Map<string, number>();
+  /** Times are performance.now() values: OpenTelemetry anchors them to its span's clock. */
   private readonly commits = new WeakMap<object, { start: number; end: number }>();
 
   constructor(
@@ -23,20 +22,20 @@ export class CommandTracer {
   queued(msg: EngineCommandMessage): void {
     if (!sampled(msg.traceparent)) return;
     if (this.arrivals.size >= MAX_PENDING) this.arrivals.clear();
-    this.arrivals.set(msg.commandId, epochMs());
+    this.arrivals.set(msg.commandId, performance.now());
   }
 
   /** The batch `key` committed: its transaction took from `startedMs` (performance.now()) until now. */
   committed(key: object, startedMs: number): void {
     if (this.arrivals.size === 0) return;
-    this.commits.set(key, { start: performance.timeOrigin + startedMs, end: epochMs() });
+    this.commits.set(key, { start: startedMs, end: performance.now() });
   }
 
   /** The batch `key`'s commands were answered. */
   answered(key: object, items: EngineCommandMessage[], replies: CommandReply[]): void {
     if (this.arrivals.size === 0) return;
     const commit = this.commits.get(key);
-    const now = epochMs();
+    const now = performance.now();
     let byId: Map<string, CommandReply> | undefined;
     for (const msg of items) {
       const arrived = this.arrivals.get(msg.commandId);
