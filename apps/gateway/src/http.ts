@@ -3,6 +3,7 @@
 // graphql-ws upgrades (subscriptions/server.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type Logger, receivedTraceparent, SpanKind, serveMetrics } from '@flowex/server';
+import type { ExecutionResult } from './execute.ts';
 import type { GatewayCore } from './gateway.ts';
 import { InvalidTokenError, type TokenVerifier } from './identity.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -206,15 +207,13 @@ export function createGatewayHttpServer(deps: HttpDeps): Server {
     const span = core.tracing.start(`graphql ${operationName ?? prepared.kind}`, received, {
       kind: SpanKind.SERVER,
     });
-    const result = await core
-      .execute(
-        prepared,
-        coerced.variables,
-        identity ? authorization : undefined,
-        ip,
-        span ?? received,
-      )
-      .finally(() => span?.end());
+    let result: ExecutionResult;
+    try {
+      const caller = identity ? authorization : undefined;
+      result = await core.execute(prepared, coerced.variables, caller, ip, span ?? received);
+    } finally {
+      span?.end();
+    }
     let body: string;
     if (result.errors) {
       m.errors.inc();

@@ -3,7 +3,12 @@
 // the hot path, and the same server object takes WebSocket upgrades later.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
+import {
+  type ApolloServer,
+  type BaseContext,
+  HeaderMap,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import { receivedTraceparent, SpanKind, type Tracing, traceparentOf } from './tracing.ts';
 
 export interface HttpOptions<TContext extends BaseContext> {
@@ -69,8 +74,9 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     });
     const traceparent = span ? traceparentOf(span) : received;
     if (traceparent) traceparents.set(req, traceparent);
-    const response = await options.apollo
-      .executeHTTPGraphQLRequest({
+    let response: HTTPGraphQLResponse;
+    try {
+      response = await options.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: {
           method: req.method ?? 'GET',
           headers,
@@ -78,8 +84,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
           body: parsed,
         },
         context: contextOf(options, req),
-      })
-      .finally(() => span?.end());
+      });
+    } finally {
+      span?.end();
+    }
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
