@@ -148,7 +148,7 @@ for (const mode of ['in-process', 'redis'] as const) {
         'gateway call to trading',
       );
       expect(call.parentSpanId).toBe(gateway.spanId);
-      const trading = one((s) => s.service === 'flowex-trading', 'trading request');
+      const trading = one((s) => s.service === 'flowex-trading' && s.kind === 2, 'trading request');
       // Named after the operation the gateway sent (its query plan names it after the client's).
       expect(trading.name).toMatch(/^graphql Place/);
       expect(trading.parentSpanId).toBe(call.spanId);
@@ -160,12 +160,16 @@ for (const mode of ['in-process', 'redis'] as const) {
       });
       const settlement = one((s) => s.name === 'settlement batch', 'settlement batch');
       expect(settlement.parentSpanId).toBe(engine.spanId);
+      // The durable record (intake's statement), within the request, before the engine has it.
+      const record = one((s) => s.name === 'record order', 'durable record');
+      expect(record).toMatchObject({ service: 'flowex-trading', parentSpanId: trading.spanId });
       // Each inside its parent's time (one machine's clock), to OpenTelemetry JS's precision:
       // a span's times are anchored to Date.now() when it starts, a millisecond clock.
       const slack = 2_000_000n; // ns
       for (const [outer, inner] of [
         [gateway, call],
         [call, trading],
+        [trading, record],
         [trading, engine],
         [engine, settlement],
       ] as const) {
@@ -176,6 +180,7 @@ for (const mode of ['in-process', 'redis'] as const) {
           outer.end + slack,
         );
       }
+      expect(record.end).toBeLessThanOrEqual(engine.start + slack);
       // The command row carries the same trace.
       const command = await platform.database.db.engineCommand.findFirstOrThrow({
         where: { orderId: BigInt(order.id) },

@@ -8,6 +8,7 @@ export {
   cancelOrder,
   IntakeError,
   type IntakeErrorCode,
+  type IntakeTrace,
   orderView,
   type SubmitOrderInput,
   type SubmitResult,

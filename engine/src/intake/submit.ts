@@ -13,6 +13,7 @@ import {
   sqlPool,
   type TimeInForce,
 } from '@flowex/db';
+import { failed, type Tracing } from '@flowex/server';
 import { fromAtoms, loadMarket, type MarketInfo, toAtoms, UnitsError } from '../service/units.ts';
 import { CancelBatcher } from './cancel-batch.ts';
 import { PlaceBatcher, type PlaceRow, type PlaceValues } from './place-batch.ts';
@@ -26,7 +27,30 @@ import type {
   PlaceCommand,
 } from './protocol.ts';
 
-export interface SubmitOrderInput {
+/**
+ * Where the request that sends a command is in its trace: the command carries `traceparent`
+ * (stored with it, continued by the engine), and with `tracing` the durable record gets a
+ * span of its own (`record order`, …), child of the same context.
+ */
+export interface IntakeTrace {
+  traceparent?: string;
+  tracing?: Tracing;
+}
+
+/** Runs the durable record of a command, in a span when the request is traced. */
+async function recording<T>(trace: IntakeTrace, name: string, record: () => Promise<T>) {
+  const span = trace.tracing?.start(name, trace.traceparent);
+  try {
+    return await record();
+  } catch (error) {
+    failed(span, error);
+    throw error;
+  } finally {
+    span?.end();
+  }
+}
+
+export interface SubmitOrderInput extends IntakeTrace {
   userId: string;
   marketSymbol: string;
   side: OrderSide;
@@ -54,7 +78,6 @@ export interface SubmitOrderInput {
    * last trade price, checked in the same statement that records the order.
    */
   priceBandPercent?: string;
-  traceparent?: string;
   /** How long to wait for the engine's answer. Default 5000 ms. */
   timeoutMs?: number;
 }
@@ -278,28 +301,30 @@ export async function submitOrder(
 
   let row: PlaceRow;
   try {
-    row = await placeBatcher(db).place([
-      input.userId,
-      m.symbol,
-      input.clientOrderId ?? null,
-      input.side,
-      type,
-      timeInForce,
-      postOnly,
-      stp,
-      opt(c.price),
-      opt(c.stopPrice),
-      opt(c.quantity),
-      opt(c.quoteQuantity),
-      opt(c.displayQuantity),
-      holdAsset,
-      fromAtoms(hold),
-      JSON.stringify(payload),
-      input.traceparent ?? null,
-      input.maxOpenOrders ?? null,
-      randomUUID(),
-      input.priceBandPercent ?? null,
-    ]);
+    row = await recording(input, 'record order', () =>
+      placeBatcher(db).place([
+        input.userId,
+        m.symbol,
+        input.clientOrderId ?? null,
+        input.side,
+        type,
+        timeInForce,
+        postOnly,
+        stp,
+        opt(c.price),
+        opt(c.stopPrice),
+        opt(c.quantity),
+        opt(c.quoteQuantity),
+        opt(c.displayQuantity),
+        holdAsset,
+        fromAtoms(hold),
+        JSON.stringify(payload),
+        input.traceparent ?? null,
+        input.maxOpenOrders ?? null,
+        randomUUID(),
+        input.priceBandPercent ?? null,
+      ]),
+    );
   } catch (error) {
     if (input.clientOrderId !== undefined && isUniqueViolation(error)) {
       throw new IntakeError('DUPLICATE_CLIENT_ORDER_ID', 'clientOrderId already used');
@@ -356,10 +381,9 @@ export async function submitOrder(
   return result;
 }
 
-export interface CancelOrderInput {
+export interface CancelOrderInput extends IntakeTrace {
   userId: string;
   orderId: string;
-  traceparent?: string;
   timeoutMs?: number;
 }
 
@@ -375,11 +399,9 @@ export async function cancelOrder(
   if (!/^[1-9]\d{0,18}$/.test(input.orderId)) {
     throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
   }
-  const row = await cancelBatcher(db).cancel([
-    input.orderId,
-    input.userId,
-    input.traceparent ?? null,
-  ]);
+  const row = await recording(input, 'record cancel', () =>
+    cancelBatcher(db).cancel([input.orderId, input.userId, input.traceparent ?? null]),
+  );
   if (!row.status || !row.marketSymbol || row.accountNo === null) {
     throw new IntakeError('UNKNOWN_ORDER', `unknown order ${input.orderId}`);
   }
@@ -405,7 +427,7 @@ async function send(
   db: Db,
   bus: Bus,
   msg: EngineCommandMessage,
-  options: { traceparent?: string; timeoutMs?: number },
+  options: { timeoutMs?: number },
 ): Promise<SubmitResult> {
   if (msg.body.kind === 'CANCEL_ALL') throw new Error('send: for commands about one order');
   const orderId = msg.body.orderId;
@@ -434,14 +456,13 @@ async function request(
   }
 }
 
-export interface AmendOrderInput {
+export interface AmendOrderInput extends IntakeTrace {
   userId: string;
   orderId: string;
   /** New total quantity (must stay above what is already filled). */
   quantity: string;
   /** New limit price; omitted = unchanged. */
   price?: string;
-  traceparent?: string;
   timeoutMs?: number;
 }
 
@@ -453,7 +474,14 @@ const AMENDABLE = new Set(['ACCEPTED', 'NEW', 'PARTIALLY_FILLED', 'PENDING_TRIGG
  * engine gives back whatever turns out not to be needed.
  */
 export async function amendOrder(db: Db, bus: Bus, input: AmendOrderInput): Promise<SubmitResult> {
-  const message = await db.$transaction(async (tx) => {
+  const message = await recording(input, 'record amend', () => amendRecord(db, input));
+  if (message.balance) await publishBalance(bus, message.balance);
+  return send(db, bus, message.msg, input);
+}
+
+/** The amend's durable record: its command, and the extra hold a larger order needs. */
+function amendRecord(db: Db, input: AmendOrderInput) {
+  return db.$transaction(async (tx) => {
     const order = await tx.order.findUnique({
       where: { id: BigInt(input.orderId) },
       include: { user: { select: { accountNo: true } } },
@@ -519,14 +547,11 @@ export async function amendOrder(db: Db, bus: Bus, input: AmendOrderInput): Prom
     });
     return { msg, balance };
   });
-  if (message.balance) await publishBalance(bus, message.balance);
-  return send(db, bus, message.msg, input);
 }
 
-export interface CancelAllInput {
+export interface CancelAllInput extends IntakeTrace {
   userId: string;
   marketSymbol: string;
-  traceparent?: string;
   timeoutMs?: number;
 }
 
@@ -537,26 +562,28 @@ export async function cancelAllOrders(
   input: CancelAllInput,
 ): Promise<{ reply?: CommandReply; timedOut: boolean }> {
   const m = await market(db, input.marketSymbol);
-  const message = await db.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({
-      where: { id: input.userId },
-      select: { accountNo: true },
-    });
-    if (!user) throw new IntakeError('INVALID_ORDER', 'unknown user');
-    const body: CancelAllCommand = {
-      kind: 'CANCEL_ALL',
-      userId: input.userId,
-      accountNo: user.accountNo,
-    };
-    const msg = await queueCommand(tx, {
-      marketSymbol: m.symbol,
-      kind: 'CANCEL_ALL',
-      userId: input.userId,
-      body,
-      traceparent: input.traceparent,
-    });
-    return msg;
-  });
+  const message = await recording(input, 'record cancel-all', () =>
+    db.$transaction(async (tx) => {
+      const user = await tx.user.findUnique({
+        where: { id: input.userId },
+        select: { accountNo: true },
+      });
+      if (!user) throw new IntakeError('INVALID_ORDER', 'unknown user');
+      const body: CancelAllCommand = {
+        kind: 'CANCEL_ALL',
+        userId: input.userId,
+        accountNo: user.accountNo,
+      };
+      const msg = await queueCommand(tx, {
+        marketSymbol: m.symbol,
+        kind: 'CANCEL_ALL',
+        userId: input.userId,
+        body,
+        traceparent: input.traceparent,
+      });
+      return msg;
+    }),
+  );
   const reply = await request(bus, message, input);
   return reply ? { reply, timedOut: false } : { timedOut: true };
 }

@@ -4,6 +4,7 @@
 import { type Bus, busFor } from '@flowex/bus';
 import { type Config, loadConfig } from '@flowex/config';
 import { createDb, type Db, databaseReachable } from '@flowex/db';
+import type { IntakeTrace } from '@flowex/engine';
 import {
   attachGraphQLWebSocket,
   clientIp,
@@ -14,6 +15,7 @@ import {
   type RunningService,
   requestTraceparent,
   startSubgraph,
+  type Tracing,
 } from '@flowex/server';
 import type { Context } from './context.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -26,9 +28,10 @@ export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<R
   const ownBus = bus ? undefined : busFor(config);
   const theBus = bus ?? ownBus!;
   const verifier = createTokenVerifier(config.jwksUrl);
+  const tracing = createTracing('trading', config);
   const service = await startSubgraph<Context>({
     name: 'trading',
-    tracing: createTracing('trading', config),
+    tracing,
     schemaPath: new URL('../schema.graphql', import.meta.url),
     resolvers,
     port: config.TRADING_PORT,
@@ -40,7 +43,7 @@ export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<R
       db,
       bus: theBus,
       ip: clientIp(req),
-      traceparent: requestTraceparent(req),
+      trace: intakeTrace(tracing, requestTraceparent(req)),
       markets: new Map(),
       ...(await identify(verifier, req)),
     }),
@@ -54,7 +57,7 @@ export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<R
           db,
           bus: theBus,
           ip: null,
-          traceparent: undefined,
+          trace: {},
           markets: new Map(),
           ...caller,
         }),
@@ -67,6 +70,12 @@ export async function startTrading(config: Config, db: Db, bus?: Bus): Promise<R
       await ownBus?.close();
     },
   };
+}
+
+/** What intake needs of a request's trace (nothing when it has none). */
+function intakeTrace(tracing: Tracing, traceparent: string | undefined): IntakeTrace {
+  if (!traceparent) return {};
+  return tracing.enabled ? { traceparent, tracing } : { traceparent };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

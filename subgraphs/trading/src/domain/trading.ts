@@ -6,6 +6,7 @@ import { type Bus, channels, iterate } from '@flowex/bus';
 import { type Db, Prisma } from '@flowex/db';
 import {
   IntakeError,
+  type IntakeTrace,
   amendOrder as intakeAmend,
   cancelOrder as intakeCancel,
   cancelAllOrders as intakeCancelAll,
@@ -123,7 +124,7 @@ export async function placeOrder(
   bus: Bus,
   caller: Identity,
   input: PlaceOrderInput,
-  traceparent?: string,
+  trace: IntakeTrace = {},
 ): Promise<OrderRow> {
   const userId = caller.userId;
   if (input.clientOrderId != null) {
@@ -169,8 +170,8 @@ export async function placeOrder(
         displayQuantity: fixed(order.displayQuantity),
         clientOrderId: order.clientOrderId ?? undefined,
         hold,
-        traceparent,
       }),
+      ...trace,
     });
   } catch (error) {
     if (error instanceof IntakeError && error.code === 'DUPLICATE_CLIENT_ORDER_ID') {
@@ -262,7 +263,7 @@ export async function cancelOrder(
   bus: Bus,
   caller: Identity,
   id: string,
-  traceparent?: string,
+  trace: IntakeTrace = {},
 ): Promise<OrderRow> {
   const orderId = parseOrderId(id);
   // Another user's order is simply not found: never reveal that it exists.
@@ -272,7 +273,7 @@ export async function cancelOrder(
     result = await intakeCancel(db, bus, {
       userId: caller.userId,
       orderId: String(orderId),
-      ...defined({ traceparent }),
+      ...trace,
     });
   } catch (error) {
     if (error instanceof IntakeError && error.code === 'UNKNOWN_ORDER') {
@@ -295,7 +296,7 @@ export async function amendOrder(
   bus: Bus,
   caller: Identity,
   args: { id: string; quantity?: string | null; price?: string | null },
-  traceparent?: string,
+  trace: IntakeTrace = {},
 ): Promise<OrderRow> {
   const row = await ownOpenOrder(db, caller, args.id, 'amend it');
   if (row.type !== 'LIMIT') {
@@ -340,7 +341,7 @@ export async function amendOrder(
       orderId: String(row.id),
       quantity: order.quantity!.toFixed(),
       ...(args.price != null ? { price: order.price!.toFixed() } : {}),
-      ...defined({ traceparent }),
+      ...trace,
     });
   } catch (error) {
     engineError(error);
@@ -354,7 +355,7 @@ export async function cancelAllOrders(
   bus: Bus,
   caller: Identity,
   market?: string | null,
-  traceparent?: string,
+  trace: IntakeTrace = {},
 ): Promise<number> {
   const symbols = market
     ? [(await marketOrThrow(db, market)).symbol]
@@ -371,7 +372,7 @@ export async function cancelAllOrders(
       const { reply } = await intakeCancelAll(db, bus, {
         userId: caller.userId,
         marketSymbol: symbol,
-        ...defined({ traceparent }),
+        ...trace,
       });
       cancelled += reply?.cancelledOrderIds?.length ?? 0;
     } catch (error) {

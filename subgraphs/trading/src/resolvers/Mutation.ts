@@ -9,11 +9,11 @@ export const Mutation: MutationResolvers = {
   setMarketStatus: (_parent, { market, status }, ctx) =>
     markets.setMarketStatus(ctx.db, requireRole(ctx, 'ADMIN'), market, status, ctx.ip),
   placeOrder: (_parent, { input }, ctx) =>
-    trading.placeOrder(ctx.db, ctx.bus, requireIdentity(ctx), input, ctx.traceparent),
+    trading.placeOrder(ctx.db, ctx.bus, requireIdentity(ctx), input, ctx.trace),
   amendOrder: (_parent, args, ctx) =>
-    trading.amendOrder(ctx.db, ctx.bus, requireIdentity(ctx), args, ctx.traceparent),
+    trading.amendOrder(ctx.db, ctx.bus, requireIdentity(ctx), args, ctx.trace),
   cancelOrder: (_parent, { id }, ctx) =>
-    trading.cancelOrder(ctx.db, ctx.bus, requireIdentity(ctx), id, ctx.traceparent),
+    trading.cancelOrder(ctx.db, ctx.bus, requireIdentity(ctx), id, ctx.trace),
   cancelAllOrders: (_parent, { market }, ctx) =>
-    trading.cancelAllOrders(ctx.db, ctx.bus, requireIdentity(ctx), market, ctx.traceparent),
+    trading.cancelAllOrders(ctx.db, ctx.bus, requireIdentity(ctx), market, ctx.trace),
 };
