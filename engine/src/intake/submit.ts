@@ -356,7 +356,7 @@ export async function submitOrder(
     throw new IntakeError('INSUFFICIENT_FUNDS', `not enough ${holdAsset} available`);
   }
   if (row.available !== null && row.locked !== null) {
-    await publishBalance(bus, {
+    publishBalance(bus, {
       userId: input.userId,
       asset: holdAsset,
       available: fromAtoms(toAtoms(row.available)),
@@ -475,7 +475,7 @@ const AMENDABLE = new Set(['ACCEPTED', 'NEW', 'PARTIALLY_FILLED', 'PENDING_TRIGG
  */
 export async function amendOrder(db: Db, bus: Bus, input: AmendOrderInput): Promise<SubmitResult> {
   const message = await recording(input, 'record amend', () => amendRecord(db, input));
-  if (message.balance) await publishBalance(bus, message.balance);
+  if (message.balance) publishBalance(bus, message.balance);
   return send(db, bus, message.msg, input);
 }
 
@@ -664,9 +664,13 @@ async function holdFunds(
   };
 }
 
-/** After commit only: a hold is a balance change its owner sees live. */
-async function publishBalance(bus: Bus, balance: BalanceEvent): Promise<void> {
-  await bus.publish(channels.balances(balance.userId), balance).catch(() => {
+/**
+ * After commit only: a hold is a balance change its owner sees live. Not waited for — the
+ * command need not wait a round trip to Redis for it, and still cannot overtake it: both
+ * leave on the bus's one command connection (in-process: one microtask queue) in order.
+ */
+function publishBalance(bus: Bus, balance: BalanceEvent): void {
+  bus.publish(channels.balances(balance.userId), balance).catch(() => {
     // Publication is best effort; the committed balance is what queries answer.
   });
 }
