@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../src/platform.ts';
 import { requireRedis, TEST_REDIS_URL } from '../src/redis.ts';
-import { newTrader, ORDER_FIELDS, type Trader, until } from '../src/traders.ts';
+import { newTrader, ORDER_FIELDS, subscribe, type Trader, until } from '../src/traders.ts';
 
 interface ExportedSpan {
   service: string;
@@ -186,6 +186,31 @@ for (const mode of ['in-process', 'redis'] as const) {
         where: { orderId: BigInt(order.id) },
       });
       expect(command.traceparent?.split('-')[1]).toBe(traceId);
+    });
+
+    it('traces an order sent over the WebSocket too, from the gateway to the engine', async () => {
+      const trader = await newTrader(platform, { USDT: '100000' });
+      const placed = subscribe<{ id: string; status: string }>(
+        platform,
+        `mutation PlaceOverSocket { placeOrder(input: { market: "BTC-USDT", side: BUY, type: LIMIT, price: "29000", quantity: "0.1" }) { id status } }`,
+        'placeOrder',
+        trader.token,
+      );
+      await until(() => placed.events.length === 1 || placed.errors.length > 0);
+      await placed.close();
+      expect(placed.errors).toEqual([]);
+      const request = () =>
+        collector.spans.find(
+          (s) => s.service === 'flowex-gateway' && s.name === 'graphql PlaceOverSocket',
+        );
+      await until(() => {
+        const root = request();
+        return (
+          root !== undefined &&
+          collector.spans.some((s) => s.traceId === root.traceId && s.name === 'PLACE BTC-USDT')
+        );
+      }, 20_000);
+      expect(request()!.parentSpanId).toBe('');
     });
   });
 }

@@ -7,7 +7,7 @@ import type { ExecutionResult } from './execute.ts';
 import type { GatewayCore } from './gateway.ts';
 import { InvalidTokenError, type TokenVerifier } from './identity.ts';
 import type { GatewayMetrics } from './metrics.ts';
-import { coerceVariables } from './operations.ts';
+import { coerceVariables, spanName } from './operations.ts';
 import {
   type ClientError,
   csrfBlocked,
@@ -204,7 +204,7 @@ export function createGatewayHttpServer(deps: HttpDeps): Server {
     }
     // The request's span: a child of the client's `traceparent` when it sent one.
     const received = receivedTraceparent(req.headers);
-    const span = core.tracing.start(`graphql ${operationName ?? prepared.kind}`, received, {
+    const span = core.tracing.start(spanName(prepared), received, {
       kind: SpanKind.SERVER,
     });
     let result: ExecutionResult;

@@ -144,3 +144,8 @@ export function coerceVariables(
   }
   return { variables: result.coerced };
 }
+
+/** A request span's name: `graphql <operation name>`, or its kind when it has no name. */
+export function spanName(prepared: { name: string; kind: string }): string {
+  return `graphql ${prepared.name === 'anonymous' ? prepared.kind : prepared.name}`;
+}

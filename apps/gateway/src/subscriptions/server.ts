@@ -4,12 +4,12 @@
 // forwarded upstream, and when it expires the connection's subscriptions are closed.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '@flowex/server';
+import { type Logger, SpanKind } from '@flowex/server';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { GatewayCore } from '../gateway.ts';
 import { authorizationFromPayload, InvalidTokenError, type TokenVerifier } from '../identity.ts';
 import type { GatewayMetrics } from '../metrics.ts';
-import { coerceVariables } from '../operations.ts';
+import { coerceVariables, spanName } from '../operations.ts';
 import {
   type ClientError,
   type Limits,
@@ -382,21 +382,28 @@ function handleConnection(ws: WebSocket, deps: WsDeps, flusher: Flusher) {
       // Queries and mutations over the socket: one result, then complete.
       const done = () => subscriptions.delete(id);
       subscriptions.set(id, done);
-      void deps.core.execute(prepared, coerced.variables, authorization).then(
-        (result) => {
-          if (!subscriptions.has(id)) return;
-          done();
-          const errors = result.errors?.map((e) => maskError(e, deps.production));
-          send(
-            `{"id":${idJson},"type":"next","payload":${JSON.stringify(errors ? { errors, data: result.data } : { data: result.data })}}`,
-          );
-          send(`{"id":${idJson},"type":"complete"}`);
-        },
-        (error: unknown) => {
-          done();
-          sendErrors(id, [{ message: (error as Error).message }]);
-        },
-      );
+      // Its own trace (a socket's messages carry no trace context), as over HTTP.
+      const span = deps.core.tracing.start(spanName(prepared), undefined, {
+        kind: SpanKind.SERVER,
+      });
+      const result = deps.core.execute(prepared, coerced.variables, authorization, undefined, span);
+      void result
+        .finally(() => span?.end())
+        .then(
+          (result) => {
+            if (!subscriptions.has(id)) return;
+            done();
+            const errors = result.errors?.map((e) => maskError(e, deps.production));
+            send(
+              `{"id":${idJson},"type":"next","payload":${JSON.stringify(errors ? { errors, data: result.data } : { data: result.data })}}`,
+            );
+            send(`{"id":${idJson},"type":"complete"}`);
+          },
+          (error: unknown) => {
+            done();
+            sendErrors(id, [{ message: (error as Error).message }]);
+          },
+        );
       return;
     }
     let ended = false;
