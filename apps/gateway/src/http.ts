@@ -2,7 +2,7 @@
 // Apollo Sandbox in development, /health, /ready and /metrics. The same server takes the
 // graphql-ws upgrades (subscriptions/server.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type Logger, receivedTraceparent, SpanKind, serveMetrics } from '@flowex/server';
+import { failed, type Logger, receivedTraceparent, SpanKind, serveMetrics } from '@flowex/server';
 import type { ExecutionResult } from './execute.ts';
 import type { GatewayCore } from './gateway.ts';
 import { InvalidTokenError, type TokenVerifier } from './identity.ts';
@@ -211,6 +211,9 @@ export function createGatewayHttpServer(deps: HttpDeps): Server {
     try {
       const caller = identity ? authorization : undefined;
       result = await core.execute(prepared, coerced.variables, caller, ip, span ?? received);
+    } catch (error) {
+      failed(span, error);
+      throw error;
     } finally {
       span?.end();
     }

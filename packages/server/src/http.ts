@@ -9,7 +9,7 @@ import {
   HeaderMap,
   type HTTPGraphQLResponse,
 } from '@apollo/server';
-import { receivedTraceparent, SpanKind, type Tracing, traceparentOf } from './tracing.ts';
+import { failed, receivedTraceparent, SpanKind, type Tracing, traceparentOf } from './tracing.ts';
 
 export interface HttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
@@ -85,6 +85,9 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         },
         context: contextOf(options, req),
       });
+    } catch (error) {
+      failed(span, error);
+      throw error;
     } finally {
       span?.end();
     }

@@ -4,7 +4,7 @@
 // forwarded upstream, and when it expires the connection's subscriptions are closed.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type Logger, SpanKind } from '@flowex/server';
+import { failed, type Logger, SpanKind } from '@flowex/server';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { GatewayCore } from '../gateway.ts';
 import { authorizationFromPayload, InvalidTokenError, type TokenVerifier } from '../identity.ts';
@@ -388,6 +388,10 @@ function handleConnection(ws: WebSocket, deps: WsDeps, flusher: Flusher) {
       });
       const result = deps.core.execute(prepared, coerced.variables, authorization, undefined, span);
       void result
+        .catch((error: unknown) => {
+          failed(span, error);
+          throw error;
+        })
         .finally(() => span?.end())
         .then(
           (result) => {
