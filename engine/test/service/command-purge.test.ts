@@ -1,39 +1,14 @@
-import { BusTimeoutError, engineQueue, MemoryBus } from '@flowex/bus';
-import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CommandReply,
-  type EngineCommandMessage,
-  type RunningEngine,
-  startEngine,
-  submitOrder,
-} from '../../src/index.ts';
-import { fundedUser, ledgerViolations, seed, testConfig } from './helpers.ts';
+import { BusTimeoutError, engineQueue, type MemoryBus } from '@flowex/bus';
+import { describe, expect, it } from 'vitest';
+import { type CommandReply, type EngineCommandMessage, submitOrder } from '../../src/index.ts';
+import { engineUnderTest, fundedUser, ledgerViolations, testConfig } from './helpers.ts';
 
 const M = 'BTC-USDT';
 const DAY = 86_400_000;
 
 describe('processed engine commands', () => {
-  let t: TestDatabase;
-  let bus: MemoryBus;
-  let engine: RunningEngine;
-
-  beforeAll(async () => {
-    t = await createTestDatabase('engine_command_purge');
-    await seed(t.db);
-    bus = new MemoryBus();
-    engine = await startEngine(testConfig(), t.db, bus, {
-      markets: [M],
-      databaseUrl: t.url,
-      port: 0,
-      commandPurge: { everyMs: 200, firstAfterMs: 200 },
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await engine?.stop();
-    await bus?.close();
-    await t?.drop();
+  const t = engineUnderTest('engine_command_purge', {
+    commandPurge: { everyMs: 200, firstAfterMs: 200 },
   });
 
   it('are deleted once older than the retention; unprocessed and recent ones are kept', async () => {
@@ -47,9 +22,9 @@ describe('processed engine commands', () => {
       price: '30000',
       quantity: '0.1',
     });
-    const oldSell = await submitOrder(t.db, bus, order('SELL', seller.id));
-    const oldBuy = await submitOrder(t.db, bus, order('BUY', buyer.id));
-    const recentSell = await submitOrder(t.db, bus, order('SELL', seller.id));
+    const oldSell = await submitOrder(t.db, t.bus, order('SELL', seller.id));
+    const oldBuy = await submitOrder(t.db, t.bus, order('BUY', buyer.id));
+    const recentSell = await submitOrder(t.db, t.bus, order('SELL', seller.id));
     expect(oldBuy.order.status).toBe('FILLED');
     // An order in a market no engine here owns: accepted, never processed.
     const unowned = await submitOrder(
@@ -86,7 +61,7 @@ describe('processed engine commands', () => {
 
     // The same command delivered again (a bus redelivery) is answered from the order, not run
     // a second time.
-    const again = await bus.request<CommandReply>(engineQueue(M), {
+    const again = await t.bus.request<CommandReply>(engineQueue(M), {
       commandId: String(purgedCommand.id),
       marketSymbol: M,
       body: purgedCommand.payload,

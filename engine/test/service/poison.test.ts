@@ -1,37 +1,16 @@
-import { MemoryBus } from '@flowex/bus';
-import { createTestDatabase, type TestDatabase } from '@flowex/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderView, type RunningEngine, startEngine, submitOrder } from '../../src/index.ts';
-import { balance, fundedUser, ledgerViolations, seed, testConfig } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { orderView, submitOrder } from '../../src/index.ts';
+import { balance, engineUnderTest, fundedUser, ledgerViolations } from './helpers.ts';
 
 const M = 'BTC-USDT';
 
 describe('a command whose settlement keeps failing', () => {
-  let t: TestDatabase;
-  let bus: MemoryBus;
-  let engine: RunningEngine;
-
-  beforeAll(async () => {
-    t = await createTestDatabase('engine_poison');
-    await seed(t.db);
-    bus = new MemoryBus();
-    engine = await startEngine(testConfig(), t.db, bus, {
-      markets: [M],
-      databaseUrl: t.url,
-      port: 0,
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await engine?.stop();
-    await bus?.close();
-    await t?.drop();
-  });
+  const t = engineUnderTest('engine_poison');
 
   it('is refused (hold released) without blocking the market', async () => {
     const seller = await fundedUser(t.db, 'seller@example.com', { BTC: '1' });
     const buyer = await fundedUser(t.db, 'buyer@example.com', { USDT: '100000' });
-    await submitOrder(t.db, bus, {
+    await submitOrder(t.db, t.bus, {
       userId: seller.id,
       marketSymbol: M,
       side: 'SELL',
@@ -105,7 +84,7 @@ describe('a command whose settlement keeps failing', () => {
     expect(await balance(t.db, buyer.id, 'USDT')).toEqual({ available: '100000', locked: '0' });
 
     // the market goes on
-    const next = await submitOrder(t.db, bus, {
+    const next = await submitOrder(t.db, t.bus, {
       userId: buyer.id,
       marketSymbol: M,
       side: 'BUY',
