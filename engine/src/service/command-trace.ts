@@ -5,47 +5,32 @@
 import { SpanKind, sampled, type Tracing } from '@flowex/server';
 import type { CommandReply, EngineCommandMessage } from '../intake/protocol.ts';
 
-/** Forget arrivals beyond this many (commands queued but never answered, e.g. after a stop). */
-const MAX_PENDING = 100_000;
+/**
+ * A batch's times, performance.now() values (OpenTelemetry anchors them to each span's clock):
+ * when each of its commands was queued, in the batch's order, and its transaction.
+ */
+export interface BatchTimes {
+  queuedAt: number[];
+  committed?: { start: number; end: number };
+}
 
 export class CommandTracer {
-  private readonly arrivals = new Map<string, number>();
-  /** Times are performance.now() values: OpenTelemetry anchors them to its span's clock. */
-  private readonly commits = new WeakMap<object, { start: number; end: number }>();
-
   constructor(
     private readonly tracing: Tracing,
     private readonly market: string,
   ) {}
 
-  /** A command was queued. */
-  queued(msg: EngineCommandMessage): void {
-    if (!sampled(msg.traceparent)) return;
-    if (this.arrivals.size >= MAX_PENDING) this.arrivals.clear();
-    this.arrivals.set(msg.commandId, performance.now());
-  }
-
-  /** The batch `key` committed: its transaction took from `startedMs` (performance.now()) until now. */
-  committed(key: object, startedMs: number): void {
-    if (this.arrivals.size === 0) return;
-    this.commits.set(key, { start: startedMs, end: performance.now() });
-  }
-
-  /** The batch `key`'s commands were answered. */
-  answered(key: object, items: EngineCommandMessage[], replies: CommandReply[]): void {
-    if (this.arrivals.size === 0) return;
-    const commit = this.commits.get(key);
+  /** The batch's commands were answered: a span for each that carries a sampled context. */
+  answered(items: EngineCommandMessage[], times: BatchTimes, replies: CommandReply[]): void {
     const now = performance.now();
     let byId: Map<string, CommandReply> | undefined;
-    for (const msg of items) {
-      const arrived = this.arrivals.get(msg.commandId);
-      if (arrived === undefined) continue;
-      this.arrivals.delete(msg.commandId);
+    items.forEach((msg, i) => {
+      if (!sampled(msg.traceparent)) return;
       byId ??= new Map(replies.map((r) => [r.commandId, r]));
       const reply = byId.get(msg.commandId);
       const span = this.tracing.start(`${msg.body.kind} ${this.market}`, msg.traceparent, {
         kind: SpanKind.CONSUMER,
-        startTime: arrived,
+        startTime: times.queuedAt[i]!,
         attributes: {
           'flowex.market': this.market,
           'flowex.command.id': msg.commandId,
@@ -54,16 +39,16 @@ export class CommandTracer {
           'flowex.batch.commands': items.length,
         },
       });
-      if (!span) continue;
-      if (commit) {
+      if (!span) return;
+      if (times.committed) {
         this.tracing
           .start('settlement batch', span, {
-            startTime: commit.start,
+            startTime: times.committed.start,
             attributes: { 'flowex.batch.commands': items.length },
           })
-          ?.end(commit.end);
+          ?.end(times.committed.end);
       }
       span.end(now);
-    }
+    });
   }
 }

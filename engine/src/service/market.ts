@@ -34,7 +34,7 @@ import { BatchSizer } from './batch-size.ts';
 import { CommittedBook } from './book-snapshot.ts';
 import { candleDeltas, Ticker, type TradeTick } from './candles.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
-import { CommandTracer } from './command-trace.ts';
+import { type BatchTimes, CommandTracer } from './command-trace.ts';
 import type { FeeSchedule } from './fees.ts';
 import { NettedJournal } from './journal.ts';
 import type { BookSide, BookSides, EngineMetrics } from './metrics.ts';
@@ -172,8 +172,8 @@ export class MarketRunner {
   private queue: EngineCommandMessage[] = [];
   /** When each queued command was queued (performance.now()), in queue order. */
   private queuedAt: number[] = [];
-  /** A batch's oldest command's queuing time (settlement lag), by the batch's items. */
-  private readonly batchQueuedAt = new WeakMap<EngineCommandMessage[], number>();
+  /** When a batch's commands were queued and its transaction ran, by the batch's items. */
+  private readonly batchTimes = new WeakMap<EngineCommandMessage[], BatchTimes>();
   /** Command ids queued or in flight. */
   private readonly known = new Set<string>();
   /** Command ids committed by this runner (bounded). */
@@ -462,7 +462,6 @@ export class MarketRunner {
     this.known.add(msg.commandId);
     this.queue.push(msg);
     this.queuedAt.push(performance.now());
-    this.tracer?.queued(msg);
     const arrived = this.arrived;
     this.arrived = undefined;
     arrived?.();
@@ -513,7 +512,9 @@ export class MarketRunner {
           open ??= this.openBatch(this.preparedSeq);
           const items = this.queue.splice(0, room);
           const queuedAt = this.queuedAt.splice(0, room);
-          if (open.items.length === 0) this.batchQueuedAt.set(open.items, queuedAt[0]!);
+          const times = this.batchTimes.get(open.items);
+          if (times) times.queuedAt.push(...queuedAt);
+          else this.batchTimes.set(open.items, { queuedAt });
           try {
             await open.add(items);
           } catch (error) {
@@ -646,9 +647,11 @@ export class MarketRunner {
     const result = await applyBatch(this.o.lock ? this.o.lock.settle : this.o.db, batch, encoded);
     const ended = performance.now();
     const ms = ended - started;
-    const queuedAt = this.batchQueuedAt.get(items);
-    if (queuedAt !== undefined) this.lagTimer.observe((ended - queuedAt) / 1000);
-    this.tracer?.committed(prepared, started);
+    const times = this.batchTimes.get(items);
+    if (times) {
+      times.committed = { start: started, end: ended };
+      this.lagTimer.observe((ended - times.queuedAt[0]!) / 1000);
+    }
     this.sizer.observe(items.length, ms);
     metrics.commitSeconds.observe({ market: this.symbol }, ms / 1000);
     metrics.batchSize.observe({ market: this.symbol }, items.length);
@@ -704,7 +707,8 @@ export class MarketRunner {
       .observe(batch.trades)
       ?.catch((error: unknown) => this.o.logger.error({ err: error }, 'circuit breaker failed'));
     for (const r of replies) this.settleWaiters(r.commandId, r);
-    this.tracer?.answered(prepared, items, replies);
+    const times = this.batchTimes.get(items);
+    if (this.tracer && times) this.tracer.answered(items, times, replies);
   }
 
   private settleWaiters(commandId: string, reply: CommandReply) {
