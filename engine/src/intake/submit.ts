@@ -482,13 +482,14 @@ export async function amendOrder(db: Db, bus: Bus, input: AmendOrderInput): Prom
 /** The amend's durable record: its command, and the extra hold a larger order needs. */
 function amendRecord(db: Db, input: AmendOrderInput) {
   return db.$transaction(async (tx) => {
-    const order = await tx.order.findUnique({
-      where: { id: BigInt(input.orderId) },
-      include: { user: { select: { accountNo: true } } },
-    });
+    const order = await tx.order.findUnique({ where: { id: BigInt(input.orderId) } });
     if (!order || order.userId !== input.userId || !AMENDABLE.has(order.status)) {
       throw new IntakeError('UNKNOWN_ORDER', `no open order ${input.orderId}`);
     }
+    const { accountNo } = await tx.user.findUniqueOrThrow({
+      where: { id: order.userId },
+      select: { accountNo: true },
+    });
     const m = await market(db, order.marketSymbol);
     let quantity: bigint;
     let price: bigint | null;
@@ -531,7 +532,7 @@ function amendRecord(db: Db, input: AmendOrderInput) {
       kind: 'AMEND',
       orderId: input.orderId,
       userId: input.userId,
-      accountNo: order.user.accountNo,
+      accountNo,
       quantity: fromAtoms(quantity),
       extraHold: fromAtoms(extra > 0n ? extra : 0n),
       holdAsset: order.holdAsset,

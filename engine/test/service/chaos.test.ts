@@ -166,6 +166,10 @@ describe('engine processes under SIGKILL (Redis mode)', () => {
     const fills = await t.db.fill.findMany();
     const fillsOf = (key: 'orderId' | 'tradeId', id: bigint) => fills.filter((f) => f[key] === id);
     expect(orders.filter((o) => o.status === 'ACCEPTED')).toEqual([]);
+    // Orders carry no foreign key to their user either (intake takes their hold from the
+    // user's balance in the same transaction): each belongs to one of the traders.
+    const traders = new Set(users.map((u) => u.id));
+    expect(orders.filter((o) => !traders.has(o.userId))).toEqual([]);
     const ids = new Set(orders.map((o) => String(o.id)));
     expect(acknowledged.filter((id) => !ids.has(id))).toEqual([]);
     for (const o of orders) {
