@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "LedgerEntry_journalId_idx";
