@@ -13,8 +13,14 @@ import {
   sqlPool,
   type TimeInForce,
 } from '@flowex/db';
-import { failed, type Tracing } from '@flowex/server';
-import { fromAtoms, loadMarket, type MarketInfo, toAtoms, UnitsError } from '../service/units.ts';
+import { failed, RefreshingCache, type Tracing } from '@flowex/server';
+import {
+  findMarketInfo,
+  fromAtoms,
+  type MarketInfo,
+  toAtoms,
+  UnitsError,
+} from '../service/units.ts';
 import { CancelBatcher } from './cancel-batch.ts';
 import { PlaceBatcher, type PlaceRow, type PlaceValues } from './place-batch.ts';
 import type {
@@ -123,20 +129,17 @@ export class IntakeError extends Error {
   }
 }
 
-const marketCache = new WeakMap<Db, Map<string, { at: number; info: MarketInfo }>>();
+const marketCaches = new WeakMap<Db, RefreshingCache<string, MarketInfo>>();
 
+/** The market's rules, cached 10 s (its status is checked by the intake statement itself). */
 async function market(db: Db, symbol: string): Promise<MarketInfo> {
-  let cache = marketCache.get(db);
+  let cache = marketCaches.get(db);
   if (!cache) {
-    cache = new Map();
-    marketCache.set(db, cache);
+    cache = new RefreshingCache((s) => findMarketInfo(db, s), 10_000);
+    marketCaches.set(db, cache);
   }
-  const hit = cache.get(symbol);
-  if (hit && Date.now() - hit.at < 10_000) return hit.info;
-  const info = await loadMarket(db, symbol).catch(() => {
-    throw new IntakeError('UNKNOWN_MARKET', `unknown market ${symbol}`);
-  });
-  cache.set(symbol, { at: Date.now(), info });
+  const info = await cache.get(symbol);
+  if (!info) throw new IntakeError('UNKNOWN_MARKET', `unknown market ${symbol}`);
   return info;
 }
 

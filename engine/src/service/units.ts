@@ -159,11 +159,18 @@ export function feeFor(amount: bigint, rate: bigint, decimals: number): bigint {
 }
 
 export async function loadMarket(db: Db, symbol: string): Promise<MarketInfo> {
+  const info = await findMarketInfo(db, symbol);
+  if (!info) throw new Error(`unknown market ${symbol}`);
+  return info;
+}
+
+/** The market's rules, or undefined when there is no such market. */
+export async function findMarketInfo(db: Db, symbol: string): Promise<MarketInfo | undefined> {
   const m = await db.market.findUnique({
     where: { symbol },
     include: { baseAsset: true, quoteAsset: true },
   });
-  if (!m) throw new Error(`unknown market ${symbol}`);
+  if (!m) return undefined;
   return {
     symbol: m.symbol,
     baseAsset: m.baseAssetCode,

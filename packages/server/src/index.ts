@@ -27,6 +27,7 @@ export {
   serveMetrics,
 } from './metrics.ts';
 export { type PeriodicOptions, startPeriodic } from './periodic.ts';
+export { RefreshingCache } from './refreshing-cache.ts';
 export { withoutStack } from './refusals.ts';
 export { type RunningService, type SubgraphOptions, startSubgraph } from './subgraph.ts';
 export {

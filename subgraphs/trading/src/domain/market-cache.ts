@@ -3,25 +3,30 @@
 // the intake statement, so a stale TRADING here can never let an order into a halted market,
 // and a cached HALTED is re-read before refusing.
 import type { Db } from '@flowex/db';
+import { RefreshingCache } from '@flowex/server';
 import { findMarket, type MarketRow } from '../data/reference.ts';
 
 const TTL_MS = 5_000;
-const caches = new WeakMap<Db, Map<string, { at: number; market: MarketRow }>>();
+const caches = new WeakMap<Db, RefreshingCache<string, MarketRow>>();
 
-/** The market with its assets; a HALTED one is always read fresh. */
-export async function cachedMarket(db: Db, symbol: string): Promise<MarketRow | null> {
+function cacheOf(db: Db): RefreshingCache<string, MarketRow> {
   let cache = caches.get(db);
   if (!cache) {
-    cache = new Map();
+    cache = new RefreshingCache(
+      async (symbol) => (await findMarket(db, symbol)) ?? undefined,
+      TTL_MS,
+    );
     caches.set(db, cache);
   }
-  const hit = cache.get(symbol);
-  if (hit?.market?.status === 'TRADING' && Date.now() - hit.at < TTL_MS) return hit.market;
-  const market = await findMarket(db, symbol);
-  // Only markets that exist: any string a client sends would otherwise stay here for good.
-  if (market) cache.set(symbol, { at: Date.now(), market });
-  else cache.delete(symbol);
-  return market;
+  return cache;
+}
+
+/** The market with its assets; one that is not TRADING is always read fresh. */
+export async function cachedMarket(db: Db, symbol: string): Promise<MarketRow | null> {
+  const cache = cacheOf(db);
+  const market = await cache.get(symbol);
+  if (market === undefined || market.status === 'TRADING') return market ?? null;
+  return (await cache.fresh(symbol)) ?? null;
 }
 
 /** How many markets are cached (tests). */
@@ -31,5 +36,5 @@ export function cachedMarketCount(db: Db): number {
 
 /** After this process changed a market (status, creation). */
 export function forgetMarket(db: Db, symbol: string): void {
-  caches.get(db)?.delete(symbol);
+  caches.get(db)?.forget(symbol);
 }
