@@ -33,7 +33,10 @@
 //   BENCH_MAX_BATCH, BENCH_TARGET_COMMIT_MS: the engine's `maxBatch` and `targetCommitMs`
 //   (defaults 2000 and 50; see engine/src/service/batch-size.ts),
 //   BENCH_CPU_PROFILE=<file.cpuprofile>: a CPU profile of the engine's thread during phase 1
-//   only (open it in Chrome DevTools or VS Code)
+//   only (open it in Chrome DevTools or VS Code),
+//   BENCH_SETUP_SQL: statements separated by ";" (none containing one) run on the bench's
+//   database after it is migrated and seeded — what a schema change would save, measured
+//   before writing its migration (e.g. 'DROP INDEX "LedgerEntry_journalId_idx"')
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -407,6 +410,9 @@ async function startProfile(file: string | undefined) {
 const t = await createTestDatabase('bench_settlement');
 try {
   await seedDatabase(t.db, { sandbox: false });
+  for (const statement of (process.env.BENCH_SETUP_SQL ?? '').split(';')) {
+    if (statement.trim()) await t.db.$executeRawUnsafe(statement);
+  }
   const users = await fundUsers(t.db);
   const { engineBus, submitters, close: closeBuses } = buses(t.url);
   const engine = await startEngine(testConfig(), t.db, engineBus, {
