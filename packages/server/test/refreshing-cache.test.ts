@@ -15,6 +15,17 @@ function controlledLoad() {
 
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** A cache on a clock the test sets, holding 'v1' for 'k' read at time 0 (one load so far). */
+async function primed() {
+  const { calls, load } = controlledLoad();
+  const clock = { now: 0 };
+  const cache = new RefreshingCache(load, 1000, () => clock.now);
+  const first = cache.get('k');
+  calls[0]!.resolve('v1');
+  await first;
+  return { calls, cache, clock };
+}
+
 describe('RefreshingCache', () => {
   it('shares one read among the callers of a key not yet cached', async () => {
     const { calls, load } = controlledLoad();
@@ -28,18 +39,12 @@ describe('RefreshingCache', () => {
   });
 
   it('serves an expired value while one read replaces it', async () => {
-    const { calls, load } = controlledLoad();
-    let now = 0;
-    const cache = new RefreshingCache(load, 1000, () => now);
-    const first = cache.get('k');
-    calls[0]!.resolve('v1');
-    await first;
-
-    now = 999;
+    const { calls, cache, clock } = await primed();
+    clock.now = 999;
     expect(await cache.get('k')).toBe('v1');
     expect(calls).toHaveLength(1);
 
-    now = 1000;
+    clock.now = 1000;
     const during = await Promise.all(Array.from({ length: 20 }, () => cache.get('k')));
     expect(during).toEqual(Array(20).fill('v1'));
     expect(calls).toHaveLength(2);
@@ -50,13 +55,8 @@ describe('RefreshingCache', () => {
   });
 
   it('keeps the expired value when its refresh fails, and tries again on the next get', async () => {
-    const { calls, load } = controlledLoad();
-    let now = 0;
-    const cache = new RefreshingCache(load, 1000, () => now);
-    const first = cache.get('k');
-    calls[0]!.resolve('v1');
-    await first;
-    now = 5000;
+    const { calls, cache, clock } = await primed();
+    clock.now = 5000;
     expect(await cache.get('k')).toBe('v1');
     calls[1]!.reject(new Error('database down'));
     await settle();
