@@ -20,11 +20,21 @@ export function findUserOrder(db: Db, userId: string, id: bigint): Promise<Order
   return db.order.findFirst({ where: { id, userId } });
 }
 
-export function listUserOrders(
+/**
+ * A user's orders, newest first. Lists of open orders only read the open-orders index (by
+ * user and market, open statuses only: migration …_orders_indexed_by_open_and_history), so
+ * their cost does not grow with the user's history; the rest read the (user, id) index
+ * backwards.
+ */
+export async function listUserOrders(
   db: Db,
   userId: string,
   filter: { market?: string; statuses?: OrderStatus[]; beforeId?: bigint; take: number },
 ): Promise<OrderRow[]> {
+  if (filter.statuses?.length && filter.statuses.every((s) => OPEN_STATUSES.includes(s))) {
+    const ids = await openOrderIds(db, userId, filter);
+    return db.order.findMany({ where: { userId, id: { in: ids } }, orderBy: { id: 'desc' } });
+  }
   return db.order.findMany({
     where: {
       userId,
@@ -35,6 +45,37 @@ export function listUserOrders(
     orderBy: { id: 'desc' },
     take: filter.take,
   });
+}
+
+/**
+ * Ids of the user's open orders (the given statuses among them), newest first. The statuses
+ * are literals here: PostgreSQL proves the open-orders index's predicate only from those,
+ * not from the parameters Prisma sends.
+ */
+async function openOrderIds(
+  db: Db,
+  userId: string,
+  filter: { market?: string; statuses?: OrderStatus[]; beforeId?: bigint; take: number },
+): Promise<bigint[]> {
+  const rows = await db.$queryRaw<{ id: bigint }[]>`
+    SELECT id FROM "Order"
+     WHERE "userId" = ${userId}::uuid
+       AND status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')
+       AND status::text = ANY(${filter.statuses ?? OPEN_STATUSES}::text[])
+       AND (${filter.market ?? null}::text IS NULL OR "marketSymbol" = ${filter.market ?? null}::text)
+       AND (${filter.beforeId ?? null}::bigint IS NULL OR id < ${filter.beforeId ?? null}::bigint)
+     ORDER BY id DESC
+     LIMIT ${filter.take}`;
+  return rows.map((r) => r.id);
+}
+
+/** The markets in which the user has open orders (the open-orders index, as above). */
+export async function openOrderMarkets(db: Db, userId: string): Promise<string[]> {
+  const rows = await db.$queryRaw<{ marketSymbol: string }[]>`
+    SELECT DISTINCT "marketSymbol" FROM "Order"
+     WHERE "userId" = ${userId}::uuid
+       AND status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')`;
+  return rows.map((r) => r.marketSymbol);
 }
 
 export function listUserFills(

@@ -20,8 +20,8 @@ import {
   bestAsk,
   findUserOrder,
   lastPrices,
-  OPEN_STATUSES,
   type OrderRow,
+  openOrderMarkets,
 } from '../data/orders.ts';
 import { findMarket, type MarketRow } from '../data/reference.ts';
 import { cachedMarket, forgetMarket } from './market-cache.ts';
@@ -359,13 +359,7 @@ export async function cancelAllOrders(
 ): Promise<number> {
   const symbols = market
     ? [(await marketOrThrow(db, market)).symbol]
-    : (
-        await db.order.findMany({
-          where: { userId: caller.userId, status: { in: OPEN_STATUSES } },
-          distinct: ['marketSymbol'],
-          select: { marketSymbol: true },
-        })
-      ).map((o) => o.marketSymbol);
+    : await openOrderMarkets(db, caller.userId);
   let cancelled = 0;
   for (const symbol of symbols) {
     try {
