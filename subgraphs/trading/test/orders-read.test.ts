@@ -254,6 +254,23 @@ describe('myOrders', () => {
     );
   });
 
+  it('pages through open orders of one market too (the open-orders index), and only open ones', async () => {
+    const vars = { first: 1, market: 'BTC-USDT', status: ['NEW', 'PARTIALLY_FILLED'] };
+    const first = await gql<Page>(Q, alice.token, vars);
+    expect(first.data.myOrders.edges.map((e) => e.node.id)).toEqual([String(aliceOrders[2])]);
+    expect(first.data.myOrders.pageInfo.hasNextPage).toBe(true);
+    const second = await gql<Page>(Q, alice.token, {
+      ...vars,
+      after: first.data.myOrders.pageInfo.endCursor,
+    });
+    expect(second.data.myOrders.edges.map((e) => e.node.id)).toEqual([String(aliceOrders[1])]);
+    expect(second.data.myOrders.pageInfo.hasNextPage).toBe(false);
+    const elsewhere = await gql<Page>(Q, alice.token, { ...vars, market: 'ETH-USDT' });
+    expect(elsewhere.data.myOrders.edges).toEqual([]);
+    const partly = await gql<Page>(Q, alice.token, { status: ['PARTIALLY_FILLED'] });
+    expect(partly.data.myOrders.edges.map((e) => e.node.id)).toEqual([String(aliceOrders[1])]);
+  });
+
   it('answers BAD_USER_INPUT for a forged cursor or page size', async () => {
     expect((await gql(Q, alice.token, { after: 'nonsense' })).errors?.[0]?.extensions.code).toBe(
       'BAD_USER_INPUT',
