@@ -16,6 +16,12 @@ export const OPEN_STATUSES: OrderStatus[] = [
   'PARTIALLY_FILLED',
 ];
 
+/**
+ * The same statuses as SQL literals: PostgreSQL proves the open-orders index's predicate only
+ * from literals, not from the parameters Prisma sends.
+ */
+const OPEN_STATUS_LITERALS = Prisma.raw(OPEN_STATUSES.map((s) => `'${s}'`).join(', '));
+
 export function findUserOrder(db: Db, userId: string, id: bigint): Promise<OrderRow | null> {
   return db.order.findFirst({ where: { id, userId } });
 }
@@ -31,8 +37,9 @@ export async function listUserOrders(
   userId: string,
   filter: { market?: string; statuses?: OrderStatus[]; beforeId?: bigint; take: number },
 ): Promise<OrderRow[]> {
-  if (filter.statuses?.length && filter.statuses.every((s) => OPEN_STATUSES.includes(s))) {
-    const ids = await openOrderIds(db, userId, filter);
+  const { statuses } = filter;
+  if (statuses?.length && statuses.every((s) => OPEN_STATUSES.includes(s))) {
+    const ids = await openOrderIds(db, userId, { ...filter, statuses });
     return db.order.findMany({ where: { userId, id: { in: ids } }, orderBy: { id: 'desc' } });
   }
   return db.order.findMany({
@@ -47,21 +54,17 @@ export async function listUserOrders(
   });
 }
 
-/**
- * Ids of the user's open orders (the given statuses among them), newest first. The statuses
- * are literals here: PostgreSQL proves the open-orders index's predicate only from those,
- * not from the parameters Prisma sends.
- */
+/** Ids of the user's open orders in the given (open) statuses, newest first. */
 async function openOrderIds(
   db: Db,
   userId: string,
-  filter: { market?: string; statuses?: OrderStatus[]; beforeId?: bigint; take: number },
+  filter: { market?: string; statuses: OrderStatus[]; beforeId?: bigint; take: number },
 ): Promise<bigint[]> {
   const rows = await db.$queryRaw<{ id: bigint }[]>`
     SELECT id FROM "Order"
      WHERE "userId" = ${userId}::uuid
-       AND status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')
-       AND status::text = ANY(${filter.statuses ?? OPEN_STATUSES}::text[])
+       AND status IN (${OPEN_STATUS_LITERALS})
+       AND status::text = ANY(${filter.statuses}::text[])
        AND (${filter.market ?? null}::text IS NULL OR "marketSymbol" = ${filter.market ?? null}::text)
        AND (${filter.beforeId ?? null}::bigint IS NULL OR id < ${filter.beforeId ?? null}::bigint)
      ORDER BY id DESC
@@ -73,8 +76,7 @@ async function openOrderIds(
 export async function openOrderMarkets(db: Db, userId: string): Promise<string[]> {
   const rows = await db.$queryRaw<{ marketSymbol: string }[]>`
     SELECT DISTINCT "marketSymbol" FROM "Order"
-     WHERE "userId" = ${userId}::uuid
-       AND status IN ('ACCEPTED', 'PENDING_TRIGGER', 'NEW', 'PARTIALLY_FILLED')`;
+     WHERE "userId" = ${userId}::uuid AND status IN (${OPEN_STATUS_LITERALS})`;
   return rows.map((r) => r.marketSymbol);
 }
 
