@@ -12,6 +12,9 @@
 // open-loop at fixed rates (BENCH_OFFERED_RATES requests/s, BENCH_OFFERED_SECONDS each),
 // latency counted from each request's due time: the placeOrder p99 the platform gives below
 // saturation, and the highest rate up to which it stays within 50 ms.
+// BENCH_TRACE=1: every request traced (OpenTelemetry, to a collector the bench runs) and each
+// phase's placeOrder cut into segments from its traces — where its time goes, tail included
+// (`placeOrderBreakdown`). Tracing costs CPU: such a run's throughput is not the headline one.
 import { randomBytes } from 'node:crypto';
 import {
   checkpointsBegun,
@@ -25,6 +28,8 @@ import { Pool } from 'undici';
 import WebSocket from 'ws';
 import { startTestPlatform, type TestPlatform } from '../src/platform.ts';
 import { requireRedis, TEST_REDIS_URL } from '../src/redis.ts';
+import { breakdownTable, placeOrderBreakdown } from '../src/trace-breakdown.ts';
+import { startCollector, type TraceCollector } from '../src/trace-collector.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -41,6 +46,7 @@ const OFFERED_SECONDS = Number(process.env.BENCH_OFFERED_SECONDS ?? 8);
 // been running for a while no longer pays.
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const LATENCY_TARGET_MS = 50;
+const TRACE = process.env.BENCH_TRACE === '1';
 
 const MARKETS = {
   'BTC-USDT': { mid: 50_000, tick: 0.01, qty: 0.001, qtyDecimals: 5, priceDecimals: 2 },
@@ -192,6 +198,7 @@ async function phase(
   const checkpointsBefore = await checkpointsBegun(platform.database.db);
   const cpuBefore = cpuSnapshot(platform.supervisor?.pids() ?? {});
   const started = performance.now();
+  const startedAt = Date.now();
   const deadline =
     started + (phaseSeconds ?? (offeredPerSecond ? OFFERED_SECONDS : SECONDS)) * 1000;
 
@@ -256,6 +263,7 @@ async function phase(
     await Promise.all(Array.from({ length: CONCURRENCY }, (_, n) => worker(n)));
   }
   const seconds = (performance.now() - started) / 1000;
+  const endedAt = Date.now();
   await http.close();
   const cpuAfter = cpuSnapshot(platform.supervisor?.pids() ?? {});
   const checkpoints = (await checkpointsBegun(platform.database.db)) - checkpointsBefore;
@@ -295,6 +303,8 @@ async function phase(
     cpuPercentPerProcess: cpuPercent,
     // Where the time goes per request (placeOrder or cancelOrder): CPU ms of each process.
     cpuMsPerRequest: Object.fromEntries(cpuMs.map(([k, ms]) => [k, round(ms / requests, 3)])),
+    /** When the phase's requests started and ended (Unix ms): its traces. */
+    window: { from: startedAt, to: endedAt },
   };
 }
 
@@ -303,11 +313,18 @@ async function main() {
   console.log(
     `bench:platform — ${TRADERS} traders, ${CONCURRENCY} in flight, ${SECONDS}s per phase, seed ${SEED}`,
   );
+  const collector: TraceCollector | undefined = TRACE ? await startCollector() : undefined;
+  if (collector) console.log('every request traced (BENCH_TRACE=1): not the headline figures');
   const platform = await startTestPlatform({
     redisUrl: TEST_REDIS_URL,
     // Every simulated trader connects from 127.0.0.1: the per-IP limits (requests, sockets) are
     // for real client addresses; the per-user limit (100/s) still applies to each trader.
-    env: { LOG_LEVEL: 'error', GATEWAY_RATE_PER_IP: '100000', GATEWAY_MAX_SOCKETS_PER_IP: '10000' },
+    env: {
+      LOG_LEVEL: 'error',
+      GATEWAY_RATE_PER_IP: '100000',
+      GATEWAY_MAX_SOCKETS_PER_IP: '10000',
+      ...(collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } : {}),
+    },
   });
   try {
     const traders = await setup(platform);
@@ -338,6 +355,7 @@ async function main() {
       withinTarget = r.offeredRequestsPerSecond!;
     }
     const rows = [one, four, ...offered];
+    const segments = collector ? await tracedSegments(collector, rows) : [];
     console.log(
       '\n| phase | orders/s | placeOrder p50 / p95 / p99 ms | cancelOrder p50 / p99 ms | trade→subscriber p50 / p99 ms | trades seen | errors | checkpoints begun |',
     );
@@ -357,6 +375,12 @@ async function main() {
     }
     for (const r of rows)
       if (r.errorSamples.length) console.log(`errors (${r.label}): ${r.errorSamples.join(' | ')}`);
+    for (const [i, b] of segments.entries()) if (b) console.log(breakdownTable(rows[i]!.label, b));
+    const withSegments = (r: (typeof rows)[number]) => ({
+      ...r,
+      errorSamples: undefined,
+      placeOrderSegments: segments[rows.indexOf(r)],
+    });
     console.log(
       JSON.stringify({
         ordersPerSecond: Math.min(one.ordersPerSecond, four.ordersPerSecond),
@@ -366,9 +390,10 @@ async function main() {
         tradeToSubscriberP50Ms: Math.max(one.tradeToSubscriberP50Ms, four.tradeToSubscriberP50Ms),
         tradeToSubscriberP99Ms: Math.max(one.tradeToSubscriberP99Ms, four.tradeToSubscriberP99Ms),
         errors: rows.reduce((sum, r) => sum + r.errors, 0),
-        oneMarket: { ...one, errorSamples: undefined },
-        fourMarkets: { ...four, errorSamples: undefined },
-        offered: offered.map((r) => ({ ...r, errorSamples: undefined })),
+        oneMarket: withSegments(one),
+        fourMarkets: withSegments(four),
+        offered: offered.map(withSegments),
+        traced: TRACE,
         placeOrderP99Within50MsUpToRequestsPerSecond: withinTarget,
         traders: TRADERS,
         concurrency: CONCURRENCY,
@@ -377,7 +402,21 @@ async function main() {
     );
   } finally {
     await platform.stop();
+    collector?.server.close();
   }
+}
+
+/** Each phase's placeOrder segments, once every service has exported its last spans. */
+async function tracedSegments(
+  collector: TraceCollector,
+  phases: { window: { from: number; to: number } }[],
+) {
+  // The services export every second (BatchSpanProcessor in @flowex/server's tracing).
+  for (let seen = -1; seen !== collector.spans.length; ) {
+    seen = collector.spans.length;
+    await new Promise((r) => setTimeout(r, 2500));
+  }
+  return phases.map((p) => placeOrderBreakdown(collector.spans, p.window.from, p.window.to));
 }
 
 await main();

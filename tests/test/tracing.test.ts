@@ -4,67 +4,11 @@
 // in both modes. Without a collector, a client's `traceparent` still reaches the engine's
 // command row unchanged.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../src/platform.ts';
 import { requireRedis, TEST_REDIS_URL } from '../src/redis.ts';
+import { type ExportedSpan, startCollector } from '../src/trace-collector.ts';
 import { newTrader, ORDER_FIELDS, subscribe, type Trader, until } from '../src/traders.ts';
-
-interface ExportedSpan {
-  service: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-  start: bigint;
-  end: bigint;
-  attributes: Record<string, unknown>;
-}
-
-/** An OTLP/HTTP (JSON) trace receiver: every span it was sent. */
-async function startCollector(): Promise<{ url: string; spans: ExportedSpan[]; server: Server }> {
-  const spans: ExportedSpan[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        for (const rs of body.resourceSpans ?? []) {
-          const service = rs.resource.attributes.find(
-            (a: { key: string }) => a.key === 'service.name',
-          )?.value.stringValue;
-          for (const ss of rs.scopeSpans ?? []) {
-            for (const s of ss.spans ?? []) {
-              spans.push({
-                service,
-                traceId: s.traceId,
-                spanId: s.spanId,
-                parentSpanId: s.parentSpanId ?? '',
-                name: s.name,
-                kind: s.kind,
-                start: BigInt(s.startTimeUnixNano),
-                end: BigInt(s.endTimeUnixNano),
-                attributes: Object.fromEntries(
-                  (s.attributes ?? []).map((a: { key: string; value: Record<string, unknown> }) => [
-                    a.key,
-                    Object.values(a.value)[0],
-                  ]),
-                ),
-              });
-            }
-          }
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, spans, server };
-}
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
