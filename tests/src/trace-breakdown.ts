@@ -3,6 +3,7 @@
 // engine's command and the settlement batch that committed it) cut the request into
 // consecutive segments. Spans are anchored to a millisecond clock (OpenTelemetry JS), so
 // a segment is exact to about a millisecond: read the tails, not the medians.
+import { SpanKind } from '@flowex/server';
 import type { ExportedSpan } from './trace-collector.ts';
 
 /** The consecutive parts of one placeOrder, in the order the request passes them. */
@@ -40,13 +41,17 @@ const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 
 type Cut = Record<Segment | 'total', number>;
 
+/** The gateway's span of the client's request: the root every segment hangs from. */
+const isGatewayRequest = (s: ExportedSpan) =>
+  s.service === 'flowex-gateway' && s.kind === SpanKind.SERVER;
+
 /** One complete placeOrder trace cut into segments, or undefined if a span is missing. */
 function cut(spans: ExportedSpan[]): Cut | undefined {
   const find = (service: string, test: (s: ExportedSpan) => boolean) =>
     spans.find((s) => s.service === `flowex-${service}` && test(s));
-  const request = find('gateway', (s) => s.kind === 2);
+  const request = spans.find(isGatewayRequest);
   const call = find('gateway', (s) => s.name === 'subgraph trading');
-  const trading = find('trading', (s) => s.kind === 2);
+  const trading = find('trading', (s) => s.kind === SpanKind.SERVER);
   const record = find('trading', (s) => s.name === 'record order');
   const command = find('engine', (s) => s.name.startsWith('PLACE '));
   const batch = find('engine', (s) => s.name === 'settlement batch');
@@ -89,7 +94,7 @@ export function placeOrderBreakdown(
   }
   const rows: Cut[] = [];
   for (const trace of byTrace.values()) {
-    const root = trace.find((s) => s.service === 'flowex-gateway' && s.kind === 2);
+    const root = trace.find(isGatewayRequest);
     if (!root || root.start < lo || root.start >= hi) continue;
     const row = cut(trace);
     if (row) rows.push(row);
