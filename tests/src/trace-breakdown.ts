@@ -3,7 +3,6 @@
 // engine's command and the settlement batch that committed it) cut the request into
 // consecutive segments. Spans are anchored to a millisecond clock (OpenTelemetry JS), so
 // a segment is exact to about a millisecond: read the tails, not the medians.
-import { SpanKind } from '@flowex/server';
 import type { ExportedSpan } from './trace-collector.ts';
 
 /** The consecutive parts of one placeOrder, in the order the request passes them. */
@@ -41,9 +40,12 @@ const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 
 type Cut = Record<Segment | 'total', number>;
 
+/** OTLP's SPAN_KIND_SERVER (OTLP numbers kinds from 1, OpenTelemetry JS's SpanKind from 0). */
+const OTLP_SERVER = 2;
+
 /** The gateway's span of the client's request: the root every segment hangs from. */
 const isGatewayRequest = (s: ExportedSpan) =>
-  s.service === 'flowex-gateway' && s.kind === SpanKind.SERVER;
+  s.service === 'flowex-gateway' && s.kind === OTLP_SERVER;
 
 /** One complete placeOrder trace cut into segments, or undefined if a span is missing. */
 function cut(spans: ExportedSpan[]): Cut | undefined {
@@ -51,7 +53,7 @@ function cut(spans: ExportedSpan[]): Cut | undefined {
     spans.find((s) => s.service === `flowex-${service}` && test(s));
   const request = spans.find(isGatewayRequest);
   const call = find('gateway', (s) => s.name === 'subgraph trading');
-  const trading = find('trading', (s) => s.kind === SpanKind.SERVER);
+  const trading = find('trading', (s) => s.kind === OTLP_SERVER);
   const record = find('trading', (s) => s.name === 'record order');
   const command = find('engine', (s) => s.name.startsWith('PLACE '));
   const batch = find('engine', (s) => s.name === 'settlement batch');
