@@ -85,6 +85,47 @@ function cpuSnapshot(children: Record<string, number | undefined>): Record<strin
   return out;
 }
 
+// --- PostgreSQL's functions: settlement batches and intake groups -------------------------
+const FUNCTIONS = {
+  flowex_settle_batch: 'settlement batches',
+  flowex_place_orders: 'intake groups',
+  flowex_place_order: 'orders recorded alone',
+} as const;
+type FunctionStats = Record<string, { calls: number; totalMs: number; selfMs: number }>;
+
+/**
+ * Calls and time of the platform's PostgreSQL functions so far (`track_functions`). Backends
+ * report at most once a second, so a phase's figures are shifted by up to a second.
+ */
+async function functionStats(platform: TestPlatform): Promise<FunctionStats> {
+  const rows = await platform.database.db.$queryRawUnsafe<
+    { name: string; calls: bigint; total: number; self: number }[]
+  >(
+    'SELECT funcname AS name, calls, total_time AS total, self_time AS self FROM pg_stat_user_functions',
+  );
+  return Object.fromEntries(
+    rows.map((r) => [r.name, { calls: Number(r.calls), totalMs: r.total, selfMs: r.self }]),
+  );
+}
+
+function functionsDuring(before: FunctionStats, after: FunctionStats, seconds: number) {
+  return Object.fromEntries(
+    Object.keys(FUNCTIONS).map((name) => {
+      const a = after[name] ?? { calls: 0, totalMs: 0, selfMs: 0 };
+      const b = before[name] ?? { calls: 0, totalMs: 0, selfMs: 0 };
+      const calls = a.calls - b.calls;
+      return [
+        name,
+        {
+          calls,
+          perSecond: round(calls / seconds, 0),
+          meanMs: calls ? round((a.totalMs - b.totalMs) / calls, 2) : 0,
+        },
+      ];
+    }),
+  );
+}
+
 // --- the run ---------------------------------------------------------------------------------
 interface Trader {
   token: string;
@@ -205,6 +246,7 @@ async function phase(
   const cancel = `mutation($id: ID!) { cancelOrder(id: $id) { id } }`;
   console.error(`${new Date().toISOString()} phase: ${label}`);
   const checkpointsBefore = await checkpointsBegun(platform.database.db);
+  const functionsBefore = await functionStats(platform);
   const cpuBefore = cpuSnapshot(platform.supervisor?.pids() ?? {});
   const started = performance.now();
   const startedAt = Date.now();
@@ -276,7 +318,8 @@ async function phase(
   await http.close();
   const cpuAfter = cpuSnapshot(platform.supervisor?.pids() ?? {});
   const checkpoints = (await checkpointsBegun(platform.database.db)) - checkpointsBefore;
-  await new Promise((r) => setTimeout(r, 500)); // let the last trades arrive
+  await new Promise((r) => setTimeout(r, 1100)); // the last trades arrive, backends report
+  const functions = functionsDuring(functionsBefore, await functionStats(platform), seconds);
   running = false;
   await Promise.all(clients.map((c) => c.dispose()));
 
@@ -310,6 +353,10 @@ async function phase(
     /** PostgreSQL began a checkpoint during the phase (see `checkpointsBegun`). */
     checkpointsBegun: checkpoints,
     cpuPercentPerProcess: cpuPercent,
+    /** Calls of PostgreSQL's settlement and intake functions: per second, and their mean time. */
+    functions,
+    /** Engine commands (requests) per settlement batch. */
+    commandsPerBatch: round(requests / Math.max(1, functions.flowex_settle_batch?.calls ?? 0), 1),
     // Where the time goes per request (placeOrder or cancelOrder): CPU ms of each process.
     cpuMsPerRequest: Object.fromEntries(cpuMs.map(([k, ms]) => [k, round(ms / requests, 3)])),
     /** When the phase's requests started and ended (Unix ms): its traces. */
@@ -328,6 +375,9 @@ async function main() {
     redisUrl: TEST_REDIS_URL,
     // Every simulated trader connects from 127.0.0.1: the per-IP limits (requests, sockets) are
     // for real client addresses; the per-user limit (100/s) still applies to each trader.
+    // Per-function call counts and times (pg_stat_user_functions): settlement batches and
+    // intake groups per phase.
+    databaseSettings: { track_functions: 'pl' },
     env: {
       LOG_LEVEL: 'error',
       GATEWAY_RATE_PER_IP: '100000',
@@ -376,6 +426,15 @@ async function main() {
     }
     for (const r of rows)
       console.log(`CPU % per process (${r.label}): ${JSON.stringify(r.cpuPercentPerProcess)}`);
+    for (const r of rows) {
+      const parts = Object.entries(FUNCTIONS).map(([name, what]) => {
+        const f = r.functions[name]!;
+        return `${f.calls} ${what} (${f.perSecond}/s, ${f.meanMs} ms each)`;
+      });
+      console.log(
+        `PostgreSQL (${r.label}): ${parts.join(', ')}; ${r.commandsPerBatch} commands per batch`,
+      );
+    }
     for (const r of [one, four]) {
       const total = Object.values(r.cpuMsPerRequest).reduce((a, b) => a + b, 0);
       console.log(

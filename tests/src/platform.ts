@@ -29,9 +29,22 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startTestPlatform(
-  options: { redisUrl?: string; env?: Record<string, string> } = {},
+  options: {
+    redisUrl?: string;
+    env?: Record<string, string>;
+    /** PostgreSQL settings of the platform's database (`ALTER DATABASE … SET`), in every
+     * session the services open (e.g. `track_functions` for a benchmark). */
+    databaseSettings?: Record<string, string>;
+  } = {},
 ): Promise<TestPlatform> {
   const database = await createTestDatabase('platform');
+  const name = decodeURIComponent(new URL(database.url).pathname.slice(1));
+  for (const [setting, value] of Object.entries(options.databaseSettings ?? {})) {
+    if (!/^\w+$/.test(setting)) throw new Error(`not a setting: ${setting}`);
+    await database.db.$executeRawUnsafe(
+      `ALTER DATABASE "${name}" SET ${setting} = '${value.replace(/'/g, "''")}'`,
+    );
+  }
   // In-process services can take any free port; separate processes need them fixed up front.
   const ports = options.redisUrl
     ? await Promise.all([0, 1, 2, 3, 4, 5].map(() => freePort()))
