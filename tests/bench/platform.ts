@@ -51,6 +51,21 @@ const OFFERED_SECONDS = Number(process.env.BENCH_OFFERED_SECONDS ?? 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const LATENCY_TARGET_MS = 50;
 const TRACE = process.env.BENCH_TRACE === '1';
+// More PostgreSQL settings for the platform's database, `name=value;name=value`: e.g. to see
+// inside the settlement and intake functions, 'session_preload_libraries=auto_explain;
+// auto_explain.log_min_duration=0;auto_explain.log_nested_statements=on;
+// auto_explain.log_analyze=on;auto_explain.sample_rate=0.02' (plans in the server's log).
+const DATABASE_SETTINGS = Object.fromEntries(
+  (process.env.BENCH_DATABASE_SETTINGS ?? '')
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`BENCH_DATABASE_SETTINGS: not name=value: ${pair}`);
+      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    }),
+);
 
 const MARKETS = {
   'BTC-USDT': { mid: 50_000, tick: 0.01, qty: 0.001, qtyDecimals: 5, priceDecimals: 2 },
@@ -377,7 +392,7 @@ async function main() {
     // for real client addresses; the per-user limit (100/s) still applies to each trader.
     // Per-function call counts and times (pg_stat_user_functions): settlement batches and
     // intake groups per phase.
-    databaseSettings: { track_functions: 'pl' },
+    databaseSettings: { track_functions: 'pl', ...DATABASE_SETTINGS },
     env: {
       LOG_LEVEL: 'error',
       GATEWAY_RATE_PER_IP: '100000',

@@ -40,9 +40,9 @@ export async function startTestPlatform(
   const database = await createTestDatabase('platform');
   const name = decodeURIComponent(new URL(database.url).pathname.slice(1));
   for (const [setting, value] of Object.entries(options.databaseSettings ?? {})) {
-    if (!/^\w+$/.test(setting)) throw new Error(`not a setting: ${setting}`);
+    if (!/^[\w.]+$/.test(setting)) throw new Error(`not a setting: ${setting}`);
     await database.db.$executeRawUnsafe(
-      `ALTER DATABASE "${name}" SET ${setting} = '${value.replace(/'/g, "''")}'`,
+      `ALTER DATABASE "${name}" SET "${setting}" = '${value.replace(/'/g, "''")}'`,
     );
   }
   // In-process services can take any free port; separate processes need them fixed up front.
