@@ -106,7 +106,7 @@ const FUNCTIONS = {
   flowex_place_orders: 'intake groups',
   flowex_place_order: 'orders recorded alone',
 } as const;
-type FunctionStats = Record<string, { calls: number; totalMs: number; selfMs: number }>;
+type FunctionStats = Record<string, { calls: number; totalMs: number }>;
 
 /**
  * Calls and time of the platform's PostgreSQL functions so far (`track_functions`). Backends
@@ -114,20 +114,19 @@ type FunctionStats = Record<string, { calls: number; totalMs: number; selfMs: nu
  */
 async function functionStats(platform: TestPlatform): Promise<FunctionStats> {
   const rows = await platform.database.db.$queryRawUnsafe<
-    { name: string; calls: bigint; total: number; self: number }[]
-  >(
-    'SELECT funcname AS name, calls, total_time AS total, self_time AS self FROM pg_stat_user_functions',
-  );
+    { name: string; calls: bigint; total: number }[]
+  >('SELECT funcname AS name, calls, total_time AS total FROM pg_stat_user_functions');
   return Object.fromEntries(
-    rows.map((r) => [r.name, { calls: Number(r.calls), totalMs: r.total, selfMs: r.self }]),
+    rows.map((r) => [r.name, { calls: Number(r.calls), totalMs: r.total }]),
   );
 }
 
 function functionsDuring(before: FunctionStats, after: FunctionStats, seconds: number) {
   return Object.fromEntries(
     Object.keys(FUNCTIONS).map((name) => {
-      const a = after[name] ?? { calls: 0, totalMs: 0, selfMs: 0 };
-      const b = before[name] ?? { calls: 0, totalMs: 0, selfMs: 0 };
+      const none = { calls: 0, totalMs: 0 };
+      const a = after[name] ?? none;
+      const b = before[name] ?? none;
       const calls = a.calls - b.calls;
       return [
         name,
