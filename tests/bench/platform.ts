@@ -449,7 +449,8 @@ async function main() {
         `PostgreSQL (${r.label}): ${parts.join(', ')}; ${r.commandsPerBatch} commands per batch`,
       );
     }
-    for (const r of [one, four]) {
+    // Every phase: below saturation a request costs several times what it costs at saturation.
+    for (const r of rows) {
       const total = Object.values(r.cpuMsPerRequest).reduce((a, b) => a + b, 0);
       console.log(
         `CPU ms per request (${r.label}): ${round(total, 2)} in all, ${JSON.stringify(r.cpuMsPerRequest)}`,
