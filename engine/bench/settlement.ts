@@ -18,7 +18,9 @@
 // rate a separate process commits one row every 5 ms (commit-probe.ts): this machine's own
 // commit latency in the same seconds, whose stalls no batching can hide; and after each rate
 // the same messages go to an echo that answers at once (`harnessAlone`): the submitters,
-// Redis and the replies without the engine.
+// Redis and the replies without the engine. Each rate also says how settlement ran meanwhile
+// (batches, their size and commit time, the share of time a transaction was in flight) and the
+// CPU per order: below saturation batches are small and each order costs more.
 // Before phase 1, BENCH_WARMUP_ORDERS go through the same loop unmeasured: in a cold process
 // the JIT's optimizing compiles of the hot paths took a large share of the first seconds,
 // which an engine that has been running for a while no longer pays. Before each measured phase,
@@ -363,7 +365,9 @@ interface CommitProbe {
 
 /**
  * Starts commit-probe.ts in a process of its own (the engine's thread would delay its clock);
- * resolves once it commits, to a promise of its figures after `seconds`.
+ * resolves once it commits, to `figures`: a promise of what it measured after `seconds`. (Not
+ * to the promise itself: an async function's result adopts a returned promise, and the probe
+ * then ran before the step it is to run alongside.)
  */
 async function startCommitProbe(databaseUrl: string, seconds: number) {
   const probe = spawn(
@@ -379,10 +383,11 @@ async function startCommitProbe(databaseUrl: string, seconds: number) {
   );
   const lines = createInterface({ input: probe.stdout })[Symbol.asyncIterator]();
   if ((await lines.next()).value !== 'ready') throw new Error('commit probe did not start');
-  return (async () => {
+  const figures = (async () => {
     const { value } = await lines.next();
     return JSON.parse(String(value)) as CommitProbe;
   })();
+  return { figures };
 }
 
 /** Said of a measured step during which PostgreSQL began a checkpoint (see `checkpointsBegun`). */
@@ -462,6 +467,28 @@ try {
     transactionRows: await t.db.transaction.count(),
     checkpoints: await checkpointsBegun(t.db),
   });
+  /** The settlement transactions between two snapshots of `settlementTotals`, over `seconds`. */
+  const settlementBetween = (
+    a: Awaited<ReturnType<typeof settlementTotals>>,
+    b: Awaited<ReturnType<typeof settlementTotals>>,
+    seconds: number,
+  ) => {
+    const batches = b.batches - a.batches;
+    const commands = b.commands - a.commands;
+    const commitTotal = b.commitSeconds - a.commitSeconds;
+    return {
+      batches,
+      meanBatch: Math.round(commands / batches),
+      meanCommitMs: Number(((commitTotal / batches) * 1000).toFixed(1)),
+      commitBusyPercent: Math.round((commitTotal / seconds) * 100),
+      ordersPerCommitSecond: Math.round(commands / commitTotal),
+      ledgerRowsPerOrder: Number(((b.ledgerRows - a.ledgerRows) / commands).toFixed(2)),
+      transactionRowsPerOrder: Number(
+        ((b.transactionRows - a.transactionRows) / commands).toFixed(2),
+      ),
+      checkpointsBegun: b.checkpoints - a.checkpoints,
+    };
+  };
   const before = await settlementTotals();
 
   const profile = await startProfile(process.env.BENCH_CPU_PROFILE);
@@ -472,21 +499,7 @@ try {
   const closedLoopLatency = percentiles(latencies);
   const after = await settlementTotals();
   const trades = after.trades - before.trades;
-  const batches = after.batches - before.batches;
-  const commands = after.commands - before.commands;
-  const commitTotal = after.commitSeconds - before.commitSeconds;
-  const settlement = {
-    batches,
-    meanBatch: Math.round(commands / batches),
-    meanCommitMs: Number(((commitTotal / batches) * 1000).toFixed(1)),
-    commitBusyPercent: Math.round((commitTotal / seconds) * 100),
-    ordersPerCommitSecond: Math.round(commands / commitTotal),
-    ledgerRowsPerOrder: Number(((after.ledgerRows - before.ledgerRows) / commands).toFixed(2)),
-    transactionRowsPerOrder: Number(
-      ((after.transactionRows - before.transactionRows) / commands).toFixed(2),
-    ),
-    checkpointsBegun: after.checkpoints - before.checkpoints,
-  };
+  const settlement = settlementBetween(before, after, seconds);
   console.error(
     `CPU per order: ${cpu.bench} µs in this process (engine, and the submitters' thread), ${cpu.postgres} µs PostgreSQL, ${cpu.redis} µs Redis (${cpu.busyPercent}% of ${CORES} cores busy)`,
   );
@@ -547,11 +560,17 @@ try {
   for (const rate of RATES) {
     const commands = offeredMessages.slice(from, from + rate * RATE_SECONDS);
     from += commands.length;
-    const checkpointsBefore = await checkpointsBegun(t.db);
+    const totalsBefore = await settlementTotals();
     const probe = await startCommitProbe(t.url, RATE_SECONDS);
+    const cpuBeforeStep = cpuNow();
     const run = await submitters.offered(rate, commands);
-    const commitProbe = await probe;
-    const checkpoints = (await checkpointsBegun(t.db)) - checkpointsBefore;
+    const stepCpu = cpuPerOrder(cpuBeforeStep, cpuNow(), commands.length);
+    const commitProbe = await probe.figures;
+    const { checkpointsBegun: checkpoints, ...stepSettlement } = settlementBetween(
+      totalsBefore,
+      await settlementTotals(),
+      run.seconds,
+    );
     // The same messages at the same rate answered at once by an echo on the engine's bus:
     // what the submitters, Redis and the replies cost without the engine.
     const harness = await submitters.offered(rate, commands, ECHO_QUEUE);
@@ -561,11 +580,17 @@ try {
       ...percentiles(run.latencies),
       commitProbe,
       harnessAlone: percentiles(harness.latencies),
+      settlement: stepSettlement,
+      cpuMicrosPerOrder: stepCpu,
       checkpointsBegun: checkpoints,
     };
     offeredSteps.push(step);
     console.error(
       `offered ${rate} orders/s for ${RATE_SECONDS} s: ${step.ordersPerSecond} orders/s settled, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms, p99.9 ${step.p999Ms} ms; a one-row commit alongside: p50 ${commitProbe.p50Ms} ms, p99 ${commitProbe.p99Ms} ms, max ${commitProbe.maxMs} ms; the harness alone (an echo instead of the engine): p50 ${step.harnessAlone.p50Ms} ms, p99 ${step.harnessAlone.p99Ms} ms${duringIt(checkpoints)}`,
+    );
+    // Why p99 grows long before the closed loop's rate: small batches cost more per order.
+    console.error(
+      `  meanwhile ${stepSettlement.batches} batches of ${stepSettlement.meanBatch} commands, ${stepSettlement.meanCommitMs} ms each, a transaction in flight ${stepSettlement.commitBusyPercent}% of the time; CPU per order ${stepCpu.bench} µs in this process, ${stepCpu.postgres} µs PostgreSQL, ${stepCpu.redis} µs Redis (${stepCpu.busyPercent}% of ${CORES} cores busy)`,
     );
   }
   await stopEcho();
