@@ -23,9 +23,10 @@
 // CPU per order: below saturation batches are small and each order costs more.
 // Before phase 1, BENCH_WARMUP_ORDERS go through the same loop unmeasured: in a cold process
 // the JIT's optimizing compiles of the hot paths took a large share of the first seconds,
-// which an engine that has been running for a while no longer pays. Before each measured phase,
-// VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `vacuumBetweenPhases`). Each measured step
-// says whether PostgreSQL began a checkpoint during it (`checkpointsBegun`).
+// which an engine that has been running for a while no longer pays. Before each measured phase
+// and each offered rate, VACUUM ANALYZE (BENCH_VACUUM=0 skips it; see `vacuumBetweenPhases`):
+// without it a rate ran on the dead rows of the rates before it. Each measured step says
+// whether PostgreSQL began a checkpoint during it (`checkpointsBegun`).
 // Prints one final JSON line: { ordersPerSecond, p99Ms, ..., withIntake: {...}, offered: [...] }.
 //   BENCH_ORDERS (default 40000), BENCH_WARMUP_ORDERS (default 20000), BENCH_INTAKE_ORDERS (default 20000; 0 skips phase 2),
 //   BENCH_RATES offered orders/s (default 1000,2000,3000,4000,5000,6000; "" skips phase 3),
@@ -556,10 +557,10 @@ try {
     seq: '0',
   }));
   let from = 0;
-  await vacuumBetweenPhases(t.db);
   for (const rate of RATES) {
     const commands = offeredMessages.slice(from, from + rate * RATE_SECONDS);
     from += commands.length;
+    await vacuumBetweenPhases(t.db);
     const totalsBefore = await settlementTotals();
     const probe = await startCommitProbe(t.url, RATE_SECONDS);
     const cpuBeforeStep = cpuNow();
