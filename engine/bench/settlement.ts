@@ -548,6 +548,8 @@ try {
     p999Ms: number;
     commitProbe: CommitProbe;
     harnessAlone: ReturnType<typeof percentiles>;
+    settlement: Omit<ReturnType<typeof settlementBetween>, 'checkpointsBegun'>;
+    cpuMicrosPerOrder: ReturnType<typeof cpuPerOrder>;
     checkpointsBegun: number;
   }[] = [];
   const stopEcho = await engineBus.serve<EngineCommandMessage, CommandReply>(ECHO_QUEUE, (m) => ({
