@@ -549,7 +549,8 @@ try {
     commitProbe: CommitProbe;
     harnessAlone: ReturnType<typeof percentiles>;
     settlement: Omit<ReturnType<typeof settlementBetween>, 'checkpointsBegun'>;
-    cpuMicrosPerOrder: ReturnType<typeof cpuPerOrder>;
+    cpuMicrosPerOrder: { bench: number; postgres: number; redis: number };
+    coresBusyPercent: number;
     checkpointsBegun: number;
   }[] = [];
   const stopEcho = await engineBus.serve<EngineCommandMessage, CommandReply>(ECHO_QUEUE, (m) => ({
@@ -567,7 +568,7 @@ try {
     const probe = await startCommitProbe(t.url, RATE_SECONDS);
     const cpuBeforeStep = cpuNow();
     const run = await submitters.offered(rate, commands);
-    const stepCpu = cpuPerOrder(cpuBeforeStep, cpuNow(), commands.length);
+    const { busyPercent, ...stepCpu } = cpuPerOrder(cpuBeforeStep, cpuNow(), commands.length);
     const commitProbe = await probe.figures;
     const { checkpointsBegun: checkpoints, ...stepSettlement } = settlementBetween(
       totalsBefore,
@@ -585,6 +586,7 @@ try {
       harnessAlone: percentiles(harness.latencies),
       settlement: stepSettlement,
       cpuMicrosPerOrder: stepCpu,
+      coresBusyPercent: busyPercent,
       checkpointsBegun: checkpoints,
     };
     offeredSteps.push(step);
@@ -593,7 +595,7 @@ try {
     );
     // Why p99 grows long before the closed loop's rate: small batches cost more per order.
     console.error(
-      `  meanwhile ${stepSettlement.batches} batches of ${stepSettlement.meanBatch} commands, ${stepSettlement.meanCommitMs} ms each, a transaction in flight ${stepSettlement.commitBusyPercent}% of the time; CPU per order ${stepCpu.bench} µs in this process, ${stepCpu.postgres} µs PostgreSQL, ${stepCpu.redis} µs Redis (${stepCpu.busyPercent}% of ${CORES} cores busy)`,
+      `  meanwhile ${stepSettlement.batches} batches of ${stepSettlement.meanBatch} commands, ${stepSettlement.meanCommitMs} ms each, a transaction in flight ${stepSettlement.commitBusyPercent}% of the time; CPU per order ${stepCpu.bench} µs in this process, ${stepCpu.postgres} µs PostgreSQL, ${stepCpu.redis} µs Redis (${busyPercent}% of ${CORES} cores busy)`,
     );
   }
   await stopEcho();
