@@ -21,6 +21,11 @@
 // Redis and the replies without the engine. Each rate also says how settlement ran meanwhile
 // (batches, their size and commit time, the share of time a transaction was in flight) and the
 // CPU per order: below saturation batches are small and each order costs more.
+// Phase 4 ("PostgreSQL floor", postgres-floor.ts): with the engine stopped, the rows the
+// engine-service issue requires of each order, generated inside PostgreSQL in rounds of the
+// closed loop's batch size, on one and then two connections: what PostgreSQL alone spends,
+// the floor under any engine on this schema and machine (BENCH_FLOOR_SECONDS, default 6; 0
+// skips it).
 // Before phase 1, BENCH_WARMUP_ORDERS go through the same loop unmeasured: in a cold process
 // the JIT's optimizing compiles of the hot paths took a large share of the first seconds,
 // which an engine that has been running for a while no longer pays. Before each measured phase
@@ -54,6 +59,7 @@ import { checkpointsBegun, namedCpuMs, ownCpuMs, vacuumBetweenPhases } from '@fl
 import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
 import { startEngine } from '../src/main.ts';
 import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
+import { type FloorStep, measurePostgresFloor, preparePostgresFloor } from './postgres-floor.ts';
 import type { Job, WorkerOptions } from './submitter-worker.ts';
 import { closedLoop, failedCommandId, offered, type Timed, throughIntake } from './submitters.ts';
 
@@ -66,6 +72,7 @@ const RATES = (process.env.BENCH_RATES ?? '1000,2000,3000,4000,5000,6000')
   .filter(Boolean)
   .map(Number);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 4);
+const FLOOR_SECONDS = Number(process.env.BENCH_FLOOR_SECONDS ?? 6);
 const LATENCY_TARGET_MS = 50;
 const USERS = 200;
 
@@ -607,6 +614,34 @@ try {
   }
   await engine.stop();
   await closeBuses();
+  // Phase 4: the PostgreSQL floor (postgres-floor.ts), the engine stopped.
+  const postgresFloor: FloorStep[] = [];
+  if (FLOOR_SECONDS > 0) {
+    await vacuumBetweenPhases(t.db);
+    await preparePostgresFloor(
+      t.url,
+      users.map((u) => u.id),
+    );
+    const shape = {
+      ordersPerRound: settlement.meanBatch,
+      tradesPerOrder: trades / N,
+      ledgerRowsPerOrder: settlement.ledgerRowsPerOrder,
+    };
+    for (const connections of [1, 2]) {
+      const step = await measurePostgresFloor(
+        t.url,
+        shape,
+        connections,
+        FLOOR_SECONDS,
+        cpuNow,
+        CORES,
+      );
+      postgresFloor.push(step);
+      console.error(
+        `PostgreSQL floor (the issue's rows of each order generated inside PostgreSQL: rounds of ${shape.ordersPerRound} orders, intake then settlement, on ${connections} connection${connections > 1 ? 's' : ''}; no engine, no Redis): ${step.ordersPerSecond} orders/s, CPU per order ${step.cpuMicrosPerOrder.postgres} µs PostgreSQL, ${step.cpuMicrosPerOrder.bench} µs this process (${step.coresBusyPercent}% of ${CORES} cores busy)`,
+      );
+    }
+  }
   console.log(
     JSON.stringify({
       benchmark: 'settlement',
@@ -624,6 +659,7 @@ try {
       offered: offeredSteps,
       /** Every offered rate up to this one kept p99 within 50 ms (0: not even the lowest). */
       p99Within50MsUpToOrdersPerSecond: withinTarget,
+      postgresFloor,
     }),
   );
 } catch (error) {
