@@ -5,7 +5,9 @@
 // by the client, one after the other — no gateway can answer faster than the calls it has to
 // make. The owning subgraph's single call is printed too. Then the same for a trivial
 // one-subgraph mutation. Ends with one JSON line.
-import { load, loadSequence, round } from './load.ts';
+import { availableParallelism } from 'node:os';
+import { ownCpuMs, processCpuMs } from '@flowex/server/bench';
+import { type LoadResult, load, loadSequence, round } from './load.ts';
 import { start, stopAll } from './spawn.ts';
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -26,16 +28,41 @@ const tickerByEntity = JSON.stringify({
 });
 const mutation = JSON.stringify({ query: 'mutation Ping { ping(n: 1) }' });
 
-const { value: subgraphs } = await start<{ md: string; ref: string; sdl: string }>('subgraphs');
-const [{ value: stock }, { value: ours }] = await Promise.all([
+const { value: subgraphs, child: subgraphsChild } = await start<{
+  md: string;
+  ref: string;
+  sdl: string;
+}>('subgraphs');
+const [{ value: stock, child: stockChild }, { value: ours, child: oursChild }] = await Promise.all([
   start<{ url: string }>('stock', { sdl: subgraphs.sdl }),
   start<{ url: string }>('ours', { sdl: subgraphs.sdl }),
 ]);
+// Where each request's CPU goes: the load client (this process), the gateway measured (the
+// other one idles) and the subgraphs' process. With cores idle the client is the limit, and
+// requests/s alone would say nothing of what a request costs.
+const cpu = () => ({
+  client: ownCpuMs(),
+  stock: processCpuMs(stockChild.pid),
+  ours: processCpuMs(oursChild.pid),
+  subgraphs: processCpuMs(subgraphsChild.pid),
+});
+const cores = availableParallelism();
+const cpuLine = (result: LoadResult) => {
+  const per = result.cpuMicrosPerRequest ?? {};
+  const total = Object.values(per).reduce((a, b) => a + b, 0);
+  const busy = Math.round((total * result.rps) / 1e4 / cores);
+  return `${''.padEnd(28)} CPU per request ${total} µs: ${Object.entries(per)
+    .filter(([, micros]) => micros > 0)
+    .map(([name, micros]) => `${name} ${micros}`)
+    .join(', ')} (${busy}% of ${cores} cores busy)`;
+};
+const options = { connections, warmupMs, durationMs, cpu };
 const run = async (label: string, url: string, body: string) => {
-  const result = await load(url, body, { connections, warmupMs, durationMs });
+  const result = await load(url, body, options);
   console.log(
     `${label.padEnd(28)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}`,
   );
+  console.log(cpuLine(result));
   return result;
 };
 
@@ -46,11 +73,12 @@ const directBoth = await loadSequence(
     { url: subgraphs.ref, body: directQuery },
     { url: subgraphs.md, body: tickerByEntity },
   ],
-  { connections, warmupMs, durationMs },
+  options,
 );
 console.log(
   `${'both subgraphs directly'.padEnd(28)} ${String(directBoth.rps).padStart(7)} req/s  p50 ${directBoth.p50Ms} ms  p99 ${directBoth.p99Ms} ms  errors ${directBoth.errors}  (ceiling: the plan's two calls)`,
 );
+console.log(cpuLine(directBoth));
 const stockQ = await run('stock @apollo/gateway', stock.url, crossQuery);
 const oursQ = await run('our gateway', ours.url, crossQuery);
 console.log('one-subgraph mutation:');
@@ -80,7 +108,17 @@ const figures = {
     directM.errors +
     stockM.errors +
     oursM.errors,
+  cpuMicrosPerRequest: {
+    direct: directBoth.cpuMicrosPerRequest,
+    stock: stockQ.cpuMicrosPerRequest,
+    ours: oursQ.cpuMicrosPerRequest,
+  },
   mutation: {
+    cpuMicrosPerRequest: {
+      direct: directM.cpuMicrosPerRequest,
+      stock: stockM.cpuMicrosPerRequest,
+      ours: oursM.cpuMicrosPerRequest,
+    },
     ourRps: oursM.rps,
     stockRps: stockM.rps,
     directRps: directM.rps,

@@ -10,6 +10,16 @@ export interface LoadResult {
   p99Ms: number;
   requests: number;
   errors: number;
+  /** CPU µs per measured request of each process `cpu` reads (absent without it). */
+  cpuMicrosPerRequest?: Record<string, number>;
+}
+
+export interface LoadOptions {
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+  /** CPU milliseconds used so far by each process of interest, read as measuring starts and ends. */
+  cpu?: () => Record<string, number>;
 }
 
 export interface Call {
@@ -17,18 +27,11 @@ export interface Call {
   body: string;
 }
 
-export async function load(
-  url: string,
-  body: string,
-  options: { connections: number; warmupMs: number; durationMs: number },
-): Promise<LoadResult> {
+export async function load(url: string, body: string, options: LoadOptions): Promise<LoadResult> {
   return loadSequence([{ url, body }], options);
 }
 
-export async function loadSequence(
-  calls: Call[],
-  options: { connections: number; warmupMs: number; durationMs: number },
-): Promise<LoadResult> {
+export async function loadSequence(calls: Call[], options: LoadOptions): Promise<LoadResult> {
   const pools = new Map<string, Pool>();
   const steps = calls.map(({ url, body }) => {
     const target = new URL(url);
@@ -66,23 +69,34 @@ export async function loadSequence(
   const workers = Array.from({ length: options.connections }, worker);
   await new Promise((r) => setTimeout(r, options.warmupMs));
   measuring = true;
+  const cpuBefore = options.cpu?.();
   const started = performance.now();
   await new Promise((r) => setTimeout(r, options.durationMs));
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
+  const cpuAfter = options.cpu?.();
   stop = true;
   await Promise.all(workers);
   await Promise.all([...pools.values()].map((pool) => pool.destroy()));
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return {
+  const result: LoadResult = {
     rps: Math.round(latencies.length / elapsed),
     p50Ms: round(at(0.5)),
     p99Ms: round(at(0.99)),
     requests: latencies.length,
     errors,
   };
+  if (cpuBefore && cpuAfter) {
+    result.cpuMicrosPerRequest = Object.fromEntries(
+      Object.keys(cpuAfter).map((name) => [
+        name,
+        Math.round(((cpuAfter[name]! - cpuBefore[name]!) * 1000) / latencies.length),
+      ]),
+    );
+  }
+  return result;
 }
 
 export const round = (n: number) => Math.round(n * 100) / 100;
