@@ -31,6 +31,22 @@ export interface FloorStep {
 const SETUP = `
 CREATE TABLE bench_floor_user (i int PRIMARY KEY, id uuid NOT NULL);
 
+-- The holds of a round's orders moved into (p_sign 1: intake) or out of (-1: settlement)
+-- their users' locked balances, one row per user and asset.
+CREATE FUNCTION bench_floor_hold(p_n int, p_sign int) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE v_users int := (SELECT count(*) FROM bench_floor_user);
+BEGIN
+  UPDATE "Balance" b SET available = b.available - p_sign * s.total,
+         locked = b.locked + p_sign * s.total, "updatedAt" = now()
+    FROM (SELECT u.id AS uid, CASE WHEN g % 2 = 0 THEN 'USDT' ELSE 'BTC' END AS asset,
+                 0.001 * count(*) AS total
+            FROM generate_series(0, p_n - 1) g JOIN bench_floor_user u ON u.i = g % v_users
+           GROUP BY 1, 2) s
+   WHERE b."userId" = s.uid AND b."assetCode" = s.asset;
+END
+$fn$;
+
 CREATE FUNCTION bench_floor_intake(p_base bigint, p_n int) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE v_users int := (SELECT count(*) FROM bench_floor_user);
@@ -48,13 +64,7 @@ BEGIN
     FROM generate_series(0, p_n - 1) g JOIN bench_floor_user u ON u.i = g % v_users,
          LATERAL (SELECT gen_random_uuid() AS id) j,
          (VALUES ('AVAILABLE', -1), ('LOCKED', 1)) AS b(bucket, sign);
-  UPDATE "Balance" b SET available = b.available - s.total, locked = b.locked + s.total,
-         "updatedAt" = now()
-    FROM (SELECT u.id AS uid, CASE WHEN g % 2 = 0 THEN 'USDT' ELSE 'BTC' END AS asset,
-                 0.001 * count(*) AS total
-            FROM generate_series(0, p_n - 1) g JOIN bench_floor_user u ON u.i = g % v_users
-           GROUP BY 1, 2) s
-   WHERE b."userId" = s.uid AND b."assetCode" = s.asset;
+  PERFORM bench_floor_hold(p_n, 1);
 END
 $fn$;
 
@@ -87,13 +97,7 @@ BEGIN
   SELECT gen_random_uuid(), u.id, CASE WHEN g % 2 = 0 THEN 'USDT' ELSE 'BTC' END, 'AVAILABLE',
          'TRADE', 0.001, 'trade:' || (p_base + g)
     FROM generate_series(0, p_ledger - 1) g JOIN bench_floor_user u ON u.i = g % v_users;
-  UPDATE "Balance" b SET available = b.available + s.total, locked = b.locked - s.total,
-         "updatedAt" = now()
-    FROM (SELECT u.id AS uid, CASE WHEN g % 2 = 0 THEN 'USDT' ELSE 'BTC' END AS asset,
-                 0.001 * count(*) AS total
-            FROM generate_series(0, p_n - 1) g JOIN bench_floor_user u ON u.i = g % v_users
-           GROUP BY 1, 2) s
-   WHERE b."userId" = s.uid AND b."assetCode" = s.asset;
+  PERFORM bench_floor_hold(p_n, -1);
   INSERT INTO "EngineCheckpoint" ("marketSymbol", "lastSeq", "lastCommandId", "updatedAt")
   VALUES ('BTC-USDT', p_base, p_base, now())
   ON CONFLICT ("marketSymbol") DO UPDATE SET "lastSeq" = EXCLUDED."lastSeq", "updatedAt" = now();
