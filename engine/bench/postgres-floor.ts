@@ -125,17 +125,16 @@ let round = 0n;
 
 /**
  * Rounds on `connections` connections at once for `seconds` (each connection one round after
- * another, as the engine's markets each settle one batch at a time), with the CPU each side
- * used, read by `cpu` (PostgreSQL's and this process's milliseconds) before and after.
+ * another, as the engine's markets each settle one batch at a time): the orders written, and
+ * `snapshot` (the caller's CPU readings) taken as the rounds start and as they end.
  */
-export async function measurePostgresFloor(
+export async function runPostgresFloor<T>(
   databaseUrl: string,
   shape: FloorShape,
   connections: number,
   seconds: number,
-  cpu: () => { at: number; postgres: number; bench: number },
-  cores: number,
-): Promise<FloorStep> {
+  snapshot: () => T,
+): Promise<{ orders: number; before: T; after: T }> {
   const n = shape.ordersPerRound;
   const trades = Math.round(n * shape.tradesPerOrder);
   const ledger = Math.round(n * shape.ledgerRowsPerOrder);
@@ -147,8 +146,8 @@ export async function measurePostgresFloor(
     }),
   );
   let orders = 0;
-  const before = cpu();
-  const end = before.at + seconds * 1000;
+  const before = snapshot();
+  const end = performance.now() + seconds * 1000;
   await Promise.all(
     clients.map(async (client) => {
       while (performance.now() < end) {
@@ -159,20 +158,7 @@ export async function measurePostgresFloor(
       }
     }),
   );
-  const after = cpu();
+  const after = snapshot();
   await Promise.all(clients.map((client) => client.end()));
-  const per = (ms: number) => Math.round((ms * 1000) / orders);
-  return {
-    connections,
-    ordersPerSecond: Math.round((orders * 1000) / (after.at - before.at)),
-    cpuMicrosPerOrder: {
-      postgres: per(after.postgres - before.postgres),
-      bench: per(after.bench - before.bench),
-    },
-    coresBusyPercent: Math.round(
-      ((after.postgres - before.postgres + after.bench - before.bench) /
-        ((after.at - before.at) * cores)) *
-        100,
-    ),
-  };
+  return { orders, before, after };
 }

@@ -59,7 +59,7 @@ import { checkpointsBegun, namedCpuMs, ownCpuMs, vacuumBetweenPhases } from '@fl
 import type { CommandReply, EngineCommandMessage, PlaceCommand } from '../src/intake/protocol.ts';
 import { startEngine } from '../src/main.ts';
 import { dropRedisKeys, testConfig } from '../test/service/helpers.ts';
-import { type FloorStep, measurePostgresFloor, preparePostgresFloor } from './postgres-floor.ts';
+import { type FloorStep, preparePostgresFloor, runPostgresFloor } from './postgres-floor.ts';
 import type { Job, WorkerOptions } from './submitter-worker.ts';
 import { closedLoop, failedCommandId, offered, type Timed, throughIntake } from './submitters.ts';
 
@@ -628,14 +628,18 @@ try {
       ledgerRowsPerOrder: settlement.ledgerRowsPerOrder,
     };
     for (const connections of [1, 2]) {
-      const step = await measurePostgresFloor(
-        t.url,
-        shape,
+      const {
+        orders,
+        before: a,
+        after: b,
+      } = await runPostgresFloor(t.url, shape, connections, FLOOR_SECONDS, cpuNow);
+      const { busyPercent, postgres, bench } = cpuPerOrder(a, b, orders);
+      const step: FloorStep = {
         connections,
-        FLOOR_SECONDS,
-        cpuNow,
-        CORES,
-      );
+        ordersPerSecond: Math.round((orders * 1000) / (b.at - a.at)),
+        cpuMicrosPerOrder: { postgres, bench },
+        coresBusyPercent: busyPercent,
+      };
       postgresFloor.push(step);
       console.error(
         `PostgreSQL floor (the issue's rows of each order generated inside PostgreSQL: rounds of ${shape.ordersPerRound} orders, intake then settlement, on ${connections} connection${connections > 1 ? 's' : ''}; no engine, no Redis): ${step.ordersPerSecond} orders/s, CPU per order ${step.cpuMicrosPerOrder.postgres} µs PostgreSQL, ${step.cpuMicrosPerOrder.bench} µs this process (${step.coresBusyPercent}% of ${CORES} cores busy)`,
