@@ -32,18 +32,26 @@ const SETUP = `
 CREATE TABLE bench_floor_user (i int PRIMARY KEY, id uuid NOT NULL);
 
 -- The holds of a round's orders moved into (p_sign 1: intake) or out of (-1: settlement)
--- their users' locked balances, one row per user and asset.
+-- their users' locked balances, one row per user and asset. The rows are locked first in
+-- (user, asset) order, as the platform locks them: intake and settlement running at once
+-- (two connections here, or bench:platform's floor) would otherwise deadlock.
 CREATE FUNCTION bench_floor_hold(p_n int, p_sign int) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE v_users int := (SELECT count(*) FROM bench_floor_user);
 BEGIN
+  WITH s AS (
+    SELECT u.id AS uid, CASE WHEN g % 2 = 0 THEN 'USDT' ELSE 'BTC' END AS asset,
+           0.001 * count(*) AS total
+      FROM generate_series(0, p_n - 1) g JOIN bench_floor_user u ON u.i = g % v_users
+     GROUP BY 1, 2
+  ), lk AS (
+    SELECT 1 FROM "Balance" b JOIN s ON b."userId" = s.uid AND b."assetCode" = s.asset
+     ORDER BY b."userId", b."assetCode" FOR UPDATE OF b
+  )
   UPDATE "Balance" b SET available = b.available - p_sign * s.total,
          locked = b.locked + p_sign * s.total, "updatedAt" = now()
-    FROM (SELECT u.id AS uid, CASE WHEN g % 2 = 0 THEN 'USDT' ELSE 'BTC' END AS asset,
-                 0.001 * count(*) AS total
-            FROM generate_series(0, p_n - 1) g JOIN bench_floor_user u ON u.i = g % v_users
-           GROUP BY 1, 2) s
-   WHERE b."userId" = s.uid AND b."assetCode" = s.asset;
+    FROM s
+   WHERE b."userId" = s.uid AND b."assetCode" = s.asset AND (SELECT count(*) FROM lk) >= 0;
 END
 $fn$;
 

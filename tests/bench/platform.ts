@@ -12,6 +12,11 @@
 // open-loop at fixed rates (BENCH_OFFERED_RATES requests/s, BENCH_OFFERED_SECONDS each),
 // latency counted from each request's due time: the placeOrder p99 the platform gives below
 // saturation, and the highest rate up to which it stays within 50 ms.
+// Last, with the platform stopped, its floor (./platform-floor.ts): the same load through the
+// least the platform's design requires of an order's path, with no GraphQL and no domain code —
+// what no implementation of this design can beat on this machine. BENCH_FLOOR_SECONDS (default
+// 8; 0 skips it) for its closed loop and each of its offered rates, BENCH_FLOOR_RATES requests/s
+// (default 1000,2000,3000,4000); BENCH_FLOOR_ONLY=1 runs the floor alone.
 // BENCH_TRACE=1: every request traced (OpenTelemetry, to a collector the bench runs) and each
 // phase's placeOrder cut into segments from its traces — where its time goes, tail included
 // (`placeOrderBreakdown`). Tracing costs CPU: such a run's throughput is not the headline one.
@@ -30,6 +35,7 @@ import { startTestPlatform, type TestPlatform } from '../src/platform.ts';
 import { requireRedis, TEST_REDIS_URL } from '../src/redis.ts';
 import { breakdownTable, placeOrderBreakdown } from '../src/trace-breakdown.ts';
 import { startCollector, type TraceCollector } from '../src/trace-collector.ts';
+import { type PlatformFloorPhase, runPlatformFloor } from './platform-floor.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -50,6 +56,14 @@ const OFFERED_SECONDS = Number(process.env.BENCH_OFFERED_SECONDS ?? 8);
 // been running for a while no longer pays.
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const LATENCY_TARGET_MS = 50;
+const FLOOR_SECONDS = Number(process.env.BENCH_FLOOR_SECONDS ?? 8);
+const FLOOR_RATES = (process.env.BENCH_FLOOR_RATES ?? '1000,2000,3000,4000')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+const FLOOR_ONLY = process.env.BENCH_FLOOR_ONLY === '1';
+/** Trades per order placed on one market in this bench (the floor's matcher fills as many). */
+const TRADES_PER_ORDER = 0.63;
 const TRACE = process.env.BENCH_TRACE === '1';
 // More PostgreSQL settings for the platform's database, `name=value;name=value`: e.g. to see
 // inside the settlement and intake functions, 'session_preload_libraries=auto_explain;
@@ -378,8 +392,63 @@ async function phase(
   };
 }
 
+// --- the floor ---------------------------------------------------------------------------
+async function floorPhases(tradesPerOrder: number): Promise<PlatformFloorPhase[]> {
+  if (FLOOR_SECONDS <= 0) return [];
+  console.error(`${new Date().toISOString()} phase: floor (the platform stopped)`);
+  return runPlatformFloor({
+    redisUrl: TEST_REDIS_URL,
+    traders: TRADERS,
+    concurrency: CONCURRENCY,
+    seconds: FLOOR_SECONDS,
+    offeredRates: FLOOR_RATES,
+    offeredSeconds: FLOOR_SECONDS,
+    tradesPerOrder,
+    // Settlement's netted ledger rows per order in large batches (bench:settlement): fewer
+    // than small batches write, so the floor stays a lower bound.
+    ledgerRowsPerOrder: 2,
+    seed: SEED,
+  });
+}
+
+function printFloor(floor: PlatformFloorPhase[]) {
+  if (floor.length === 0) return;
+  console.log(
+    '\n| floor phase | orders/s | requests/s | placeOrder p50 / p99 ms | trade→subscriber p50 / p99 ms | errors | cores busy | CPU ms per request |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of floor) {
+    const cpu = Object.entries(r.cpuMsPerRequest).map(([k, ms]) => `${k} ${ms}`);
+    const total = Object.values(r.cpuMsPerRequest).reduce((a, b) => a + b, 0);
+    console.log(
+      `| ${r.label} | ${r.ordersPerSecond} | ${r.requestsPerSecond} | ${r.placeOrderP50Ms} / ${r.placeOrderP99Ms} | ${r.tradeToSubscriberP50Ms} / ${r.tradeToSubscriberP99Ms} | ${r.errors} | ${r.coresBusyPercent} % | ${round(total, 3)}: ${cpu.join(', ')} |`,
+    );
+  }
+  for (const r of floor)
+    if (r.errorSamples.length) console.log(`errors (${r.label}): ${r.errorSamples.join(' | ')}`);
+}
+
+/** The highest offered rate up to which every offered rate kept both p99s within the target. */
+function floorWithinTarget(floor: PlatformFloorPhase[]) {
+  let within = 0;
+  for (const r of floor.filter((p) => p.offeredRequestsPerSecond)) {
+    if (Math.max(r.placeOrderP99Ms, r.tradeToSubscriberP99Ms) > LATENCY_TARGET_MS || r.errors)
+      break;
+    within = r.offeredRequestsPerSecond!;
+  }
+  return within;
+}
+
 async function main() {
   await requireRedis();
+  if (FLOOR_ONLY) {
+    const floor = await floorPhases(TRADES_PER_ORDER);
+    printFloor(floor);
+    console.log(
+      JSON.stringify({ floor, floorWithin50MsUpToRequestsPerSecond: floorWithinTarget(floor) }),
+    );
+    return;
+  }
   console.log(
     `bench:platform — ${TRADERS} traders, ${CONCURRENCY} in flight, ${SECONDS}s per phase, seed ${SEED}`,
   );
@@ -399,6 +468,12 @@ async function main() {
       ...(collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } : {}),
     },
   });
+  // Stopped before the floor runs (which needs the machine to itself), and at the latest on the way out.
+  let stopping: Promise<void> | undefined;
+  const stopPlatform = () => {
+    stopping ??= platform.stop();
+    return stopping;
+  };
   try {
     const traders = await setup(platform);
     const allMarkets = Object.keys(MARKETS) as MarketSymbol[];
@@ -429,6 +504,8 @@ async function main() {
     }
     const rows = [one, four, ...offered];
     const segments = collector ? await tracedSegments(collector, rows) : [];
+    await stopPlatform();
+    const floor = await floorPhases(one.tradesSeen / Math.max(1, one.ordersPlaced));
     console.log(
       '\n| phase | orders/s | placeOrder p50 / p95 / p99 ms | cancelOrder p50 / p99 ms | trade→subscriber p50 / p99 ms | trades seen | errors | checkpoints begun |',
     );
@@ -459,6 +536,7 @@ async function main() {
     for (const r of rows)
       if (r.errorSamples.length) console.log(`errors (${r.label}): ${r.errorSamples.join(' | ')}`);
     for (const [i, b] of segments.entries()) if (b) console.log(breakdownTable(rows[i]!.label, b));
+    printFloor(floor);
     const withSegments = (r: (typeof rows)[number]) => ({
       ...r,
       errorSamples: undefined,
@@ -478,13 +556,15 @@ async function main() {
         offered: offered.map(withSegments),
         traced: TRACE,
         placeOrderP99Within50MsUpToRequestsPerSecond: withinTarget,
+        floor,
+        floorWithin50MsUpToRequestsPerSecond: floorWithinTarget(floor),
         traders: TRADERS,
         concurrency: CONCURRENCY,
         seed: SEED,
       }),
     );
   } finally {
-    await platform.stop();
+    await stopPlatform();
     collector?.server.close();
   }
 }
