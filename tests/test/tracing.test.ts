@@ -112,15 +112,27 @@ for (const mode of ['in-process', 'redis'] as const) {
       const slack = 2_000_000n; // ns
       for (const [outer, inner] of [
         [gateway, call],
-        [call, trading],
         [trading, record],
-        [trading, engine],
         [engine, settlement],
       ] as const) {
         expect(inner.start, `${inner.name} starts within ${outer.name}`).toBeGreaterThanOrEqual(
           outer.start - slack,
         );
         expect(inner.end, `${inner.name} ends within ${outer.name}`).toBeLessThanOrEqual(
+          outer.end + slack,
+        );
+      }
+      // Across processes only the start is bound: a server's span ends after it has written
+      // its answer, and on a busy machine the caller can read that answer and end its own
+      // span first (a CI run saw trading's span end 4 ms after the gateway's).
+      for (const [outer, inner] of [
+        [call, trading],
+        [trading, engine],
+      ] as const) {
+        expect(inner.start, `${inner.name} starts within ${outer.name}`).toBeGreaterThanOrEqual(
+          outer.start - slack,
+        );
+        expect(inner.start, `${inner.name} starts before ${outer.name} ends`).toBeLessThanOrEqual(
           outer.end + slack,
         );
       }
