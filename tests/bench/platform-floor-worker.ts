@@ -208,9 +208,9 @@ async function matcher() {
     unsettled = [];
     const placed = batch.filter((b) => b.command[2] === 'P').map((b) => BigInt(b.command[0]));
     if (placed.length > 0) {
-      const first = placed.reduce((a, b) => (b < a ? b : a));
-      const last = placed.reduce((a, b) => (b > a ? b : a));
-      const n = Number(last - first) + 1;
+      // Ascending: `orders` records one group at a time and appends it once committed.
+      const first = placed[0]!;
+      const n = Number(placed.at(-1)! - first) + 1;
       const trades = batch.filter((b) => b.status === 'FILLED').length;
       await db.query('SELECT bench_floor_settle($1, $2, $3, $4)', [
         first.toString(),

@@ -22,6 +22,8 @@ import { namedCpuMs, ownCpuMs, processCpuMs } from '@flowex/server/bench';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
 import { freePort } from '../src/platform.ts';
+import { prng } from '../src/traders.ts';
+import { driveLoad, percentile, round } from './load.ts';
 
 export interface PlatformFloorOptions {
   redisUrl: string;
@@ -57,21 +59,6 @@ export interface PlatformFloorPhase {
 const WORKER = fileURLToPath(new URL('./platform-floor-worker.ts', import.meta.url));
 /** Order ids far above anything else in the database (the floor's intake writes them). */
 const FIRST_ORDER_ID = '1000000000000000000';
-
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : Number.NaN;
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Busy and total clock ticks of the whole machine (/proc/stat's first line). */
 function machineTicks(): { busy: number; total: number } {
@@ -152,7 +139,7 @@ async function phase(
   seconds: number,
   offeredPerSecond?: number,
 ): Promise<PlatformFloorPhase> {
-  const random = mulberry32(o.seed);
+  const random = prng(o.seed);
   const traders = Array.from({ length: o.traders }, (_, i) => ({
     id: `t${i}`,
     open: [] as string[],
@@ -231,22 +218,7 @@ async function phase(
   const ticksBefore = machineTicks();
   const started = performance.now();
   const deadline = started + seconds * 1000;
-  if (offeredPerSecond) {
-    const inFlight: Promise<void>[] = [];
-    let k = 0;
-    for (let now = started; now < deadline; now = performance.now()) {
-      const due = Math.floor(((now - started) * offeredPerSecond) / 1000) + 1;
-      for (; k < due; k++) inFlight.push(request(k, started + (k * 1000) / offeredPerSecond));
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    await Promise.all(inFlight);
-  } else {
-    const worker = async (n: number) => {
-      for (let i = n; performance.now() < deadline; i += o.concurrency)
-        await request(i, performance.now());
-    };
-    await Promise.all(Array.from({ length: o.concurrency }, (_, n) => worker(n)));
-  }
+  await driveLoad(request, { started, deadline, concurrency: o.concurrency, offeredPerSecond });
   const elapsed = (performance.now() - started) / 1000;
   const cpuAfter: Record<string, number> = cpu();
   const ticksAfter = machineTicks();

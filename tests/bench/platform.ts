@@ -35,6 +35,8 @@ import { startTestPlatform, type TestPlatform } from '../src/platform.ts';
 import { requireRedis, TEST_REDIS_URL } from '../src/redis.ts';
 import { breakdownTable, placeOrderBreakdown } from '../src/trace-breakdown.ts';
 import { startCollector, type TraceCollector } from '../src/trace-collector.ts';
+import { prng } from '../src/traders.ts';
+import { driveLoad, percentile, round } from './load.ts';
 import { type PlatformFloorPhase, runPlatformFloor } from './platform-floor.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 7);
@@ -88,21 +90,6 @@ const MARKETS = {
   'ETH-BTC': { mid: 0.06, tick: 0.00001, qty: 0.01, qtyDecimals: 4, priceDecimals: 5 },
 } as const;
 type MarketSymbol = keyof typeof MARKETS;
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : Number.NaN;
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 // --- CPU per process, from /proc ----------------------------------------------------------
 function cpuSnapshot(children: Record<string, number | undefined>): Record<string, number> {
@@ -205,7 +192,7 @@ async function phase(
   { offeredPerSecond, seconds: phaseSeconds }: { offeredPerSecond?: number; seconds?: number } = {},
 ) {
   const wsUrl = platform.url.replace(/^http/, 'ws');
-  const random = mulberry32(SEED);
+  const random = prng(SEED);
   const mids = new Map<MarketSymbol, number>(symbols.map((s) => [s, MARKETS[s].mid]));
   const placeLatencies: number[] = [];
   const cancelLatencies: number[] = [];
@@ -325,22 +312,7 @@ async function phase(
     } else latencies.push(performance.now() - since);
   }
 
-  if (offeredPerSecond) {
-    // Open loop: request k is due at k / rate; its latency counts from then.
-    const inFlight: Promise<void>[] = [];
-    let k = 0;
-    for (let now = started; now < deadline; now = performance.now()) {
-      const due = Math.floor(((now - started) * offeredPerSecond) / 1000) + 1;
-      for (; k < due; k++) inFlight.push(request(k, started + (k * 1000) / offeredPerSecond));
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    await Promise.all(inFlight);
-  } else {
-    const worker = async (n: number) => {
-      for (let i = n; performance.now() < deadline; i++) await request(i, performance.now());
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, (_, n) => worker(n)));
-  }
+  await driveLoad(request, { started, deadline, concurrency: CONCURRENCY, offeredPerSecond });
   const seconds = (performance.now() - started) / 1000;
   const endedAt = Date.now();
   await http.close();
