@@ -110,21 +110,35 @@ export async function runPlatformFloor(o: PlatformFloorOptions): Promise<Platfor
   };
   const children: ChildProcess[] = [];
   const pids: Record<string, number | undefined> = {};
+  // A process that dies mid-run leaves requests waiting forever: the run fails instead.
+  let stopping = false;
+  let died: (error: Error) => void = () => {};
+  const death = new Promise<never>((_, reject) => {
+    died = reject;
+  });
+  death.catch(() => {});
   try {
     // The matcher first: it reads the stream from its start, so nothing is missed.
     for (const role of ['matcher', 'orders', 'edge']) {
       const child = await start(role, env);
+      child.once('exit', (code, signal) => {
+        if (!stopping) died(new Error(`floor ${role} exited (${signal ?? code}) during the run`));
+      });
       children.push(child);
       pids[role] = child.pid;
     }
     const run = (label: string, seconds: number, offered?: number) =>
-      phase(o, `http://127.0.0.1:${edgePort}`, pids, label, seconds, offered);
+      Promise.race([
+        phase(o, `http://127.0.0.1:${edgePort}`, pids, label, seconds, offered),
+        death,
+      ]);
     await run('warm-up', Math.min(5, o.seconds));
     const phases = [await run('floor, closed loop', o.seconds)];
     for (const rate of o.offeredRates)
       phases.push(await run(`floor, offered ${rate} req/s`, o.offeredSeconds, rate));
     return phases;
   } finally {
+    stopping = true;
     for (const child of children) child.kill('SIGKILL');
     await database.drop();
     await dropRedisKeys(o.redisUrl, `${prefix}:`);
