@@ -9,7 +9,8 @@
 // platform's own tables and indexes, generated inside PostgreSQL.
 // It is a lower bound, not a design: a cancel writes nothing to PostgreSQL, an order's events
 // are one frame to its owner and one per trade, and the answers carry no checks. Whatever
-// this floor cannot do on a machine, no implementation of the platform can.
+// this floor cannot do on a machine, no implementation of this design on Node (the stack the
+// project requires: Apollo's gateway and subgraphs run on Node's HTTP) can.
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
