@@ -1,4 +1,5 @@
 // What bench:platform's phases and its floor share: how requests are driven, and the figures.
+import { namedCpuMs, ownCpuMs, processCpuMs } from '@flowex/server/bench';
 
 export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
@@ -39,4 +40,14 @@ export async function driveLoad(
     };
     await Promise.all(Array.from({ length: concurrency }, (_, n) => worker(n)));
   }
+}
+
+/** CPU ms so far of each named child process, PostgreSQL, Redis and this process (/proc). */
+export function cpuSnapshot(children: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(children)) if (pid) out[name] = processCpuMs(pid) || 0;
+  out.postgres = namedCpuMs('postgres');
+  out.redis = namedCpuMs('redis-server');
+  out['bench client'] = ownCpuMs();
+  return out;
 }

@@ -19,12 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { dropRedisKeys } from '@flowex/bus/testing';
 import { createTestDatabase } from '@flowex/db/testing';
 import { preparePostgresFloor } from '@flowex/engine/bench';
-import { namedCpuMs, ownCpuMs, processCpuMs } from '@flowex/server/bench';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
 import { freePort } from '../src/platform.ts';
 import { prng } from '../src/traders.ts';
-import { driveLoad, percentile, round } from './load.ts';
+import { cpuSnapshot, driveLoad, percentile, round } from './load.ts';
 
 export interface PlatformFloorOptions {
   redisUrl: string;
@@ -223,19 +222,13 @@ async function phase(
     }
   }
 
-  const cpu = () => ({
-    ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)])),
-    postgres: namedCpuMs('postgres'),
-    redis: namedCpuMs('redis-server'),
-    'bench client': ownCpuMs(),
-  });
-  const cpuBefore: Record<string, number> = cpu();
+  const cpuBefore = cpuSnapshot(pids);
   const ticksBefore = machineTicks();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await driveLoad(request, { started, deadline, concurrency: o.concurrency, offeredPerSecond });
   const elapsed = (performance.now() - started) / 1000;
-  const cpuAfter: Record<string, number> = cpu();
+  const cpuAfter = cpuSnapshot(pids);
   const ticksAfter = machineTicks();
   await new Promise((r) => setTimeout(r, 500)); // the last events arrive
   await http.close();

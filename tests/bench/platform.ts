@@ -21,13 +21,7 @@
 // phase's placeOrder cut into segments from its traces — where its time goes, tail included
 // (`placeOrderBreakdown`). Tracing costs CPU: such a run's throughput is not the headline one.
 import { randomBytes } from 'node:crypto';
-import {
-  checkpointsBegun,
-  namedCpuMs,
-  ownCpuMs,
-  processCpuMs,
-  vacuumBetweenPhases,
-} from '@flowex/server/bench';
+import { checkpointsBegun, vacuumBetweenPhases } from '@flowex/server/bench';
 import { createClient } from 'graphql-ws';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
@@ -36,7 +30,7 @@ import { requireRedis, TEST_REDIS_URL } from '../src/redis.ts';
 import { breakdownTable, placeOrderBreakdown } from '../src/trace-breakdown.ts';
 import { startCollector, type TraceCollector } from '../src/trace-collector.ts';
 import { prng } from '../src/traders.ts';
-import { driveLoad, percentile, round } from './load.ts';
+import { cpuSnapshot, driveLoad, percentile, round } from './load.ts';
 import { type PlatformFloorPhase, runPlatformFloor } from './platform-floor.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 7);
@@ -90,16 +84,6 @@ const MARKETS = {
   'ETH-BTC': { mid: 0.06, tick: 0.00001, qty: 0.01, qtyDecimals: 4, priceDecimals: 5 },
 } as const;
 type MarketSymbol = keyof typeof MARKETS;
-
-// --- CPU per process, from /proc ----------------------------------------------------------
-function cpuSnapshot(children: Record<string, number | undefined>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(children)) if (pid) out[name] = processCpuMs(pid) || 0;
-  out.postgres = namedCpuMs('postgres');
-  out.redis = namedCpuMs('redis-server');
-  out['bench client'] = ownCpuMs();
-  return out;
-}
 
 // --- PostgreSQL's functions: settlement batches and intake groups -------------------------
 const FUNCTIONS = {
