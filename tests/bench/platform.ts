@@ -14,7 +14,7 @@
 // saturation, and the highest rate up to which it stays within 50 ms.
 // Last, with the platform stopped, its floor (./platform-floor.ts): the same load through the
 // least the platform's design requires of an order's path, with no GraphQL and no domain code —
-// what no implementation of this design can beat on this machine. BENCH_FLOOR_SECONDS (default
+// what no implementation of this design on Node can beat here. BENCH_FLOOR_SECONDS (default
 // 8; 0 skips it) for its closed loop and each of its offered rates, BENCH_FLOOR_RATES requests/s
 // (default 1000,2000,3000,4000); BENCH_FLOOR_ONLY=1 runs the floor alone.
 // BENCH_TRACE=1: every request traced (OpenTelemetry, to a collector the bench runs) and each
